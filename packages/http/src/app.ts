@@ -1,0 +1,109 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { type Logger, requestIdFrom } from '@takt/log';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
+import { installAuth, type KeyResolver } from './auth.js';
+import { installHttpMetrics } from './metrics.js';
+import { installProblemHandlers } from './problem.js';
+
+export type ReadinessCheck = () => Promise<void>;
+
+export interface HttpAppOptions {
+  service: string;
+  version?: string;
+  logger: Logger;
+  metrics: Registry;
+  resolveKey: KeyResolver;
+  /** Each check throws when its dependency is unreachable; /readyz runs them all. */
+  readiness: Record<string, ReadinessCheck>;
+  bodyLimitBytes?: number;
+  requestTimeoutMs?: number;
+}
+
+export type TaktApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/**
+ * The common frame of every Takt HTTP service: zod validation, problem+json errors, auth by
+ * scope, request ids, metrics, health and OpenAPI at /docs. Services register their routes on it.
+ */
+export async function createHttpApp(opts: HttpAppOptions): Promise<TaktApp> {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimitBytes ?? 16 * 1024 * 1024,
+    requestTimeout: opts.requestTimeoutMs ?? 30_000,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    disableRequestLogging: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installProblemHandlers(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        ms: reply.elapsedTime,
+      },
+      'request',
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: `Takt ${opts.service}`, version: opts.version ?? '1.0.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  installAuth(app, opts.resolveKey);
+  installHttpMetrics(app, opts.metrics);
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', service: opts.service }));
+  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+    const results = await Promise.all(
+      Object.entries(opts.readiness).map(async ([name, check]) => {
+        try {
+          await check();
+          return [name, 'ok'] as const;
+        } catch (err) {
+          request.log.warn({ err, dependency: name }, 'readiness check failed');
+          return [name, 'unreachable'] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, state]) => state === 'ok');
+    reply.code(ready ? 200 : 503);
+    return { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) };
+  });
+
+  return app;
+}

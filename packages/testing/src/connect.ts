@@ -1,0 +1,40 @@
+import { stack } from './stack.js';
+import { waitFor } from './wait.js';
+
+async function rest(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${stack().connectUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
+
+/** Registers (or updates) a connector and waits until it and its task run. */
+export async function registerConnector(name: string, config: Record<string, string>): Promise<void> {
+  const put = await rest('PUT', `/connectors/${encodeURIComponent(name)}/config`, config);
+  if (put.status >= 300) throw new Error(`connector ${name}: ${put.status} ${JSON.stringify(put.json)}`);
+  await waitFor(
+    async () => {
+      const { status, json } = await rest('GET', `/connectors/${encodeURIComponent(name)}/status`);
+      if (status !== 200) return false;
+      const s = json as { connector: { state: string }; tasks: { state: string; trace?: string }[] };
+      const failed = s.tasks.find((t) => t.state === 'FAILED');
+      if (failed) throw new Error(`connector ${name} task failed: ${failed.trace?.split('\n')[0]}`);
+      return (
+        s.connector.state === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t.state === 'RUNNING')
+      );
+    },
+    { timeoutMs: 60_000, intervalMs: 250, what: `connector ${name} to run` },
+  );
+}
+
+export async function deleteConnector(name: string): Promise<void> {
+  const res = await rest('DELETE', `/connectors/${encodeURIComponent(name)}`);
+  if (res.status >= 300 && res.status !== 404) throw new Error(`delete connector ${name}: ${res.status}`);
+}

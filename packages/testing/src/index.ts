@@ -1,0 +1,7 @@
+export { createTestClickHouseDatabase, type TestClickHouseDatabase, testClickHouse } from './clickhouse.js';
+export { deleteConnector, registerConnector } from './connect.js';
+export { createTopics, deleteTopics, testKafka, topicPrefix } from './kafka.js';
+export { uniqueName } from './names.js';
+export { createTestDatabase, type TestDatabase, withAdmin } from './postgres.js';
+export { pgUrl, type StackSettings, stack } from './stack.js';
+export { type WaitOptions, waitFor } from './wait.js';
