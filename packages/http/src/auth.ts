@@ -4,8 +4,8 @@ import { forbidden, unauthorized } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The scope a route needs; routes without one are public (health, metrics, docs). */
-    scope?: Scope;
+    /** The scope a route needs (any of a list); routes without one are public (health, metrics, docs). */
+    scope?: Scope | readonly Scope[];
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -43,7 +43,8 @@ export function installAuth(app: FastifyInstance, resolve: KeyResolver): void {
     if (!token) throw unauthorized();
     const principal = await resolve(token);
     if (!principal) throw unauthorized();
-    if (!principal.scopes.includes(scope)) throw forbidden(scope);
+    const accepted: readonly Scope[] = typeof scope === 'string' ? [scope] : scope;
+    if (!accepted.some((s) => principal.scopes.includes(s))) throw forbidden(accepted.join('" or "'));
     request.principal = principal;
   });
 }

@@ -1,0 +1,110 @@
+# The Takt database schema, the CDC connector and the Takt services, on top of the engines.
+
+INGEST_PORT="${INGEST_PORT:-3001}"
+
+pg_owner_url() { printf 'postgresql://takt_owner:%s@%s:%s/%s' "$TAKT_PG_OWNER_PASSWORD" "$PG_HOST" "$PG_PORT" "${1:-takt}"; }
+pg_app_url() { printf 'postgresql://takt_app:%s@%s:%s/%s' "$TAKT_PG_APP_PASSWORD" "$PG_HOST" "$PG_PORT" "${1:-takt}"; }
+
+db_generate() {
+  log_info "prisma generate"
+  local out
+  out="$(cd "$TAKT_REPO_DIR" && pnpm --silent db:generate 2>&1)" || {
+    printf '%s\n' "$out" >&2
+    return 1
+  }
+}
+
+db_migrate() {
+  pg_secrets
+  log_info "prisma migrate deploy (takt)"
+  local out
+  out="$(cd "$TAKT_REPO_DIR" && DATABASE_URL="$(pg_owner_url)" pnpm --silent exec prisma migrate deploy 2>&1)" || {
+    printf '%s\n' "$out" >&2
+    log_err "migrations failed"
+    return 1
+  }
+}
+
+# Keys encrypting personal data, generated once per machine: losing them loses the data they sealed.
+pii_secret() {
+  local f
+  f="$(state_dir secrets)/pii-keys"
+  if [[ ! -s "$f" ]]; then
+    (umask 077 && cd "$TAKT_REPO_DIR/services/ingest" &&
+      ./node_modules/.bin/tsx -e "import { generateKeyringSpec } from '@takt/crypto'; process.stdout.write(generateKeyringSpec(['k1']))" >"$f.tmp" &&
+      mv "$f.tmp" "$f")
+  fi
+  printf '%s' "$f"
+}
+
+cdc_up() {
+  db_migrate
+  pg_secrets
+  connect_register "$TAKT_REPO_DIR/infra/connect/takt-postgres.json" \
+    database.hostname="$PG_HOST" database.port="$PG_PORT" database.password="$TAKT_PG_DEBEZIUM_PASSWORD"
+  connect_wait_running takt-postgres 60 || {
+    connect_connector_state takt-postgres || true
+    log_err "the CDC connector is not running; see infra/takt logs connect"
+    return 1
+  }
+}
+
+# service_start <name> <port> <dir> <env...>: a Takt service under tsx, ready when /readyz says so.
+service_start() {
+  local name="$1" port="$2" dir="$3"
+  shift 3
+  if is_running "$name"; then
+    log_ok "$name already running on http://127.0.0.1:$port"
+    return 0
+  fi
+  port_free "$port" || { log_err "port $port is taken by a process that is not ours"; return 1; }
+  log_info "starting $name on http://127.0.0.1:$port"
+  start_bg "$name" env "$@" PORT="$port" "$TAKT_REPO_DIR/$dir/node_modules/.bin/tsx" "$TAKT_REPO_DIR/$dir/src/main.ts"
+  wait_http "http://127.0.0.1:$port/readyz" 60 || fail_with_log "$name" "check its configuration in infra/lib/services.sh"
+}
+
+demo_keys() {
+  local f
+  f="$(state_dir secrets)/demo-keys.json"
+  if [[ ! -s "$f" ]]; then
+    log_info "creating the demo tenant and its API keys"
+    (umask 077 && cd "$TAKT_REPO_DIR/services/ingest" &&
+      DATABASE_URL="$(pg_app_url)" ./node_modules/.bin/tsx src/cli.ts bootstrap-tenant --code demo --name "Demo Plant" \
+        --scopes admin,ingest,read,audit --each >"$f.tmp" && mv "$f.tmp" "$f")
+  fi
+  printf '%s' "$f"
+}
+
+takt_services_up() {
+  pg_secrets
+  service_start ingest "$INGEST_PORT" services/ingest \
+    DATABASE_URL="$(pg_app_url)" TAKT_PII_KEYS_FILE="$(pii_secret)" LOG_LEVEL="${LOG_LEVEL:-info}"
+  demo_keys >/dev/null
+}
+
+takt_services_down() { stop_pid ingest 15; }
+
+takt_services_status() {
+  if is_running ingest && curl -fsS -o /dev/null "http://127.0.0.1:$INGEST_PORT/readyz" 2>/dev/null; then
+    printf '%-12s %-8s %s\n' ingest up "http://127.0.0.1:$INGEST_PORT pid $(cat "$(pid_file ingest)")"
+  else
+    printf '%-12s %-8s %s\n' ingest down "http://127.0.0.1:$INGEST_PORT"
+  fi
+}
+
+takt_services_urls() {
+  local keys
+  keys="$(state_dir secrets)/demo-keys.json"
+  cat <<TXT
+  ingest            http://127.0.0.1:$INGEST_PORT   (OpenAPI at /docs)
+
+  Demo tenant "demo" API keys (also in $keys):
+TXT
+  [[ -s "$keys" ]] && jq -r '.keys[] | "    \(.scopes | join(","))\t\(.key)"' "$keys"
+  cat <<TXT
+
+  Try:  curl -s -X PUT http://127.0.0.1:$INGEST_PORT/v1/sites/berlin \\
+          -H "authorization: Bearer \$(jq -r '.keys[] | select(.scopes == ["admin"]) | .key' $keys)" \\
+          -H 'content-type: application/json' -d '{"name":"Berlin","timeZone":"Europe/Berlin"}'
+TXT
+}

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { pgErrorCode, withTenant } from '@takt/db';
+import { conflict, type Principal, TaktError } from '@takt/http';
+import type { BatchContext, IngestDeps } from './context.js';
+
+export type BatchKind = 'sensor' | 'production' | 'state' | 'shift' | 'maintenance';
+
+export interface BatchBody<R> {
+  batchId: string;
+  records: R[];
+}
+
+export interface BatchResult {
+  status: 200 | 201;
+  body: { batchId: string; accepted: number };
+}
+
+export interface BatchHandler<R, P> {
+  kind: BatchKind;
+  /** Read-only checks of the whole batch (codes exist, …); throws 400 before anything is written. */
+  prepare(ctx: BatchContext, records: R[]): Promise<P>;
+  /** Writes the batch; throws 409 on a conflict, which rolls the whole batch back. */
+  apply(ctx: BatchContext, prepared: P, records: R[]): Promise<number>;
+}
+
+/**
+ * Constraint violations that a concurrent writer (or an id taken by another tenant, invisible
+ * under RLS) can cause after the batch's own checks passed: a conflict, never a 5xx.
+ */
+function constraintConflict(err: unknown): TaktError | undefined {
+  switch (pgErrorCode(err)) {
+    case '23505':
+      return conflict('TAKT_ID_CONFLICT', 'a record id of this batch is already in use');
+    case '23P01':
+      return conflict('TAKT_OVERLAP', 'an interval of this batch overlaps a stored one');
+    default:
+      return undefined;
+  }
+}
+
+/** The body after validation, in schema key order: equal requests hash equally. */
+export const payloadHash = (body: unknown): string =>
+  createHash('sha256').update(JSON.stringify(body)).digest('hex');
+
+interface StoredBatch {
+  kind: string;
+  payloadSha256: string;
+  response: unknown;
+}
+
+function replayOrConflict(stored: StoredBatch, kind: BatchKind, hash: string, batchId: string): BatchResult {
+  if (stored.kind === kind && stored.payloadSha256 === hash) {
+    return { status: 200, body: stored.response as BatchResult['body'] };
+  }
+  throw conflict(
+    'TAKT_BATCH_CONFLICT',
+    stored.kind === kind
+      ? `batch ${batchId} was already accepted with a different body`
+      : `batch ${batchId} was already used on another batch endpoint`,
+    { batchId },
+  );
+}
+
+/**
+ * The one path every batch endpoint takes (API.md): validate the whole batch, then either write
+ * all of it with its ingest_batch row in one transaction or nothing. A retried batch id answers
+ * the first response; a 400 wins over a 409, and a rejected batch does not use up its id.
+ */
+export async function runBatch<R, P>(
+  deps: IngestDeps,
+  principal: Principal,
+  requestId: string,
+  body: BatchBody<R>,
+  handler: BatchHandler<R, P>,
+): Promise<BatchResult> {
+  const hash = payloadHash(body);
+  const { batchId, records } = body;
+  const result = await withTenant(
+    deps.prisma,
+    principal.tenantId,
+    async (tx) => {
+      const ctx: BatchContext = {
+        tx,
+        tenantId: principal.tenantId,
+        keyId: principal.keyId,
+        requestId,
+        batchId,
+        keyring: deps.keyring,
+        now: deps.clock(),
+      };
+      const select = { kind: true, payloadSha256: true, response: true } as const;
+      const stored = await tx.ingestBatch.findUnique({
+        where: { tenantId_id: { tenantId: principal.tenantId, id: batchId } },
+        select,
+      });
+      if (stored && stored.kind === handler.kind && stored.payloadSha256 === hash) {
+        return replayOrConflict(stored, handler.kind, hash, batchId);
+      }
+      const prepared = await handler.prepare(ctx, records);
+      if (stored) return replayOrConflict(stored, handler.kind, hash, batchId);
+
+      const response = { batchId, accepted: records.length };
+      // A concurrent request with the same id blocks here until the first one commits, then
+      // finds the row and answers like a retry.
+      const inserted = await tx.$queryRaw<{ id: string }[]>`
+        INSERT INTO ingest_batch (tenant_id, id, kind, record_count, payload_sha256, response, changed_by, request_id)
+        VALUES (${principal.tenantId}::uuid, ${batchId}::uuid, ${handler.kind}, ${records.length}, ${hash},
+                ${JSON.stringify(response)}::jsonb, ${principal.keyId}::uuid, ${requestId})
+        ON CONFLICT (tenant_id, id) DO NOTHING
+        RETURNING id`;
+      if (inserted.length === 0) {
+        const winner = await tx.ingestBatch.findUniqueOrThrow({
+          where: { tenantId_id: { tenantId: principal.tenantId, id: batchId } },
+          select,
+        });
+        return replayOrConflict(winner, handler.kind, hash, batchId);
+      }
+      const written = await handler.apply(ctx, prepared, records);
+      deps.metrics.rowsWritten.inc({ kind: handler.kind }, written);
+      return { status: 201, body: response } satisfies BatchResult;
+    },
+    { requestId, changedBy: principal.keyId, timeoutMs: 60_000, maxWaitMs: 10_000 },
+  ).catch((cause: unknown) => {
+    const err = constraintConflict(cause) ?? cause;
+    deps.metrics.batches.inc({
+      kind: handler.kind,
+      outcome: err instanceof TaktError ? String(err.status) : 'error',
+    });
+    throw err;
+  });
+  deps.metrics.batches.inc({ kind: handler.kind, outcome: String(result.status) });
+  deps.metrics.batchSize.observe({ kind: handler.kind }, records.length);
+  return result;
+}

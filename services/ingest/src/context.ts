@@ -1,0 +1,37 @@
+import type { Keyring } from '@takt/crypto';
+import type { PrismaClient, TenantTx } from '@takt/db';
+import type { Counter, Histogram } from '@takt/http';
+
+export type Clock = () => number;
+
+export interface IngestMetrics {
+  rowsWritten: Counter<'kind'>;
+  batchSize: Histogram<'kind'>;
+  batches: Counter<'kind' | 'outcome'>;
+}
+
+/** What every route needs: passed explicitly, built once in main.ts (or a test). */
+export interface IngestDeps {
+  prisma: PrismaClient;
+  keyring: Keyring;
+  clock: Clock;
+  metrics: IngestMetrics;
+  limits: { sensorRecords: number; factRecords: number };
+}
+
+/** One batch being applied inside its tenant's transaction. */
+export interface BatchContext {
+  tx: TenantTx;
+  tenantId: string;
+  keyId: string;
+  requestId: string;
+  batchId: string;
+  keyring: Keyring;
+  now: number;
+}
+
+/** The audit columns every written row carries (DESIGN §4: the WAL itself says who and why). */
+export const auditColumns = (ctx: Pick<BatchContext, 'keyId' | 'requestId'>) => ({
+  changedBy: ctx.keyId,
+  requestId: ctx.requestId,
+});

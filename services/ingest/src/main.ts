@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '@takt/config';
+import { keyringFromEnv } from '@takt/crypto';
+import { createPrisma } from '@takt/db';
+import { createMetricsRegistry } from '@takt/http';
+import { createLogger } from '@takt/log';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL });
+  const keyring = keyringFromEnv(config, (path) => readFileSync(path, 'utf8'));
+  const prisma = createPrisma({
+    url: config.DATABASE_URL,
+    poolMax: config.PG_POOL_MAX,
+    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
+    applicationName: 'takt-ingest',
+    onPoolError: (err) => logger.error({ err }, 'postgres pool error'),
+  });
+  const app = await buildApp({
+    prisma,
+    keyring,
+    logger,
+    metrics: createMetricsRegistry('ingest'),
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
+    limits: { sensorRecords: config.MAX_SENSOR_RECORDS, factRecords: config.MAX_FACT_RECORDS },
+  });
+  await app.listen({ host: config.HOST, port: config.PORT });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error('shutdown timed out');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    // Reverse order of start: stop taking requests and drain in-flight ones, then the pool they used.
+    await app.close();
+    await prisma.$disconnect();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(err);
+  process.exit(1);
+});
