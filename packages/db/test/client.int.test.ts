@@ -21,7 +21,9 @@ describe('createPrisma and withTenant', () => {
     expect(deploy.code, describeRun(deploy)).toBe(0);
     // The migrations give tenant its forced RLS policy; the superuser sees past it to seed.
     await withAdmin(db.name, async (c) => {
-      await c.query(`INSERT INTO tenant (id, code, name) VALUES ('${acme}', 'acme', 'Acme'), ('${globex}', 'globex', 'Globex')`);
+      await c.query(
+        `INSERT INTO tenant (id, code, name) VALUES ('${acme}', 'acme', 'Acme'), ('${globex}', 'globex', 'Globex')`,
+      );
     });
     // One connection, so the checks below see the session a transaction ran on.
     prisma = createPrisma({
