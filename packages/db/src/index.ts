@@ -14,6 +14,8 @@ export interface PrismaOptions {
   connectTimeoutMs?: number;
   applicationName?: string;
   onPoolError?: (err: Error) => void;
+  /** Receives the pool, e.g. to export its connection counts as metrics. */
+  onPool?: (pool: pg.Pool) => void;
 }
 
 /**
@@ -31,6 +33,7 @@ export function createPrisma(opts: PrismaOptions): PrismaClient {
     ...(opts.statementTimeoutMs !== undefined ? { statement_timeout: opts.statementTimeoutMs } : {}),
     ...(opts.applicationName !== undefined ? { application_name: opts.applicationName } : {}),
   });
+  opts.onPool?.(pool);
   const adapter = new PrismaPg(pool, {
     disposeExternalPool: true,
     ...(opts.onPoolError ? { onPoolError: opts.onPoolError } : {}),

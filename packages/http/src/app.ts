@@ -4,6 +4,7 @@ import { type Logger, requestIdFrom } from '@takt/log';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -51,7 +52,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<TaktApp> {
     bodyLimit: opts.bodyLimitBytes ?? 16 * 1024 * 1024,
     requestTimeout: opts.requestTimeoutMs ?? 30_000,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
-    disableRequestLogging: true,
+    // Requests are logged once, on response, by the hook below (with route and duration).
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 

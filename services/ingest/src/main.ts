@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '@takt/config';
 import { keyringFromEnv } from '@takt/crypto';
 import { createPrisma } from '@takt/db';
-import { createMetricsRegistry } from '@takt/http';
+import { createMetricsRegistry, Gauge } from '@takt/http';
 import { createLogger } from '@takt/log';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -11,18 +11,32 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ service: 'ingest', level: config.LOG_LEVEL });
   const keyring = keyringFromEnv(config, (path) => readFileSync(path, 'utf8'));
+  const metrics = createMetricsRegistry('ingest');
   const prisma = createPrisma({
     url: config.DATABASE_URL,
     poolMax: config.PG_POOL_MAX,
     statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
     applicationName: 'takt-ingest',
     onPoolError: (err) => logger.error({ err }, 'postgres pool error'),
+    onPool: (pool) => {
+      new Gauge({
+        name: 'takt_pg_pool_connections',
+        help: 'PostgreSQL pool connections by state',
+        labelNames: ['state'],
+        registers: [metrics],
+        collect() {
+          this.set({ state: 'total' }, pool.totalCount);
+          this.set({ state: 'idle' }, pool.idleCount);
+          this.set({ state: 'waiting' }, pool.waitingCount);
+        },
+      });
+    },
   });
   const app = await buildApp({
     prisma,
     keyring,
     logger,
-    metrics: createMetricsRegistry('ingest'),
+    metrics,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
