@@ -78,7 +78,7 @@ pg_bootstrap() {
     -v dbz_pw="$TAKT_PG_DEBEZIUM_PASSWORD" -v aowner_pw="$TAKT_PG_AUDIT_OWNER_PASSWORD" \
     -v awriter_pw="$TAKT_PG_AUDIT_WRITER_PASSWORD" -f "$TAKT_REPO_DIR/infra/postgres/bootstrap.sql"
   # Extensions that need a superuser to create; the migrations then find them present.
-  pg_super -d takt -f "$TAKT_REPO_DIR/infra/postgres/extensions.sql"
+  pg_super -d takt -f "$TAKT_REPO_DIR/packages/db/sql/template.sql" -f "$TAKT_REPO_DIR/infra/postgres/extensions.sql"
   pg_super -d takt_audit -c 'REVOKE ALL ON DATABASE takt_audit FROM PUBLIC' \
     -c 'GRANT CONNECT ON DATABASE takt_audit TO takt_audit_writer'
 }

@@ -2,8 +2,7 @@
 -- superuser runs this once in the template database `takt_template` (see src/template.ts);
 -- shadow and test databases are cloned from it, and migrations find the extensions present
 -- (write `CREATE EXTENSION IF NOT EXISTS …` in a migration for documentation, never without
--- IF NOT EXISTS). Keep it in step with infra/postgres/extensions.sql, which does the same for
--- the `takt` database itself (less its grants on that database).
+-- IF NOT EXISTS). infra/takt up runs this same file in the `takt` database itself.
 CREATE SCHEMA IF NOT EXISTS partman AUTHORIZATION takt_owner;
 CREATE EXTENSION IF NOT EXISTS pg_partman SCHEMA partman;
 CREATE EXTENSION IF NOT EXISTS btree_gist;

@@ -16,7 +16,8 @@ const prismaCli = join(dirname(require.resolve('prisma/package.json')), 'build',
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 function migrationsHash(): string {
-  const h = createHash('sha256');
+  // The extensions the base template holds are part of what a migrated clone is.
+  const h = createHash('sha256').update(readFileSync(new URL('../sql/template.sql', import.meta.url)));
   for (const dir of readdirSync(migrationsDir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)

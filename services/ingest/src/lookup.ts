@@ -76,6 +76,20 @@ export function requireCodes<T>(
   });
 }
 
+/** The live equipment the records name; a 400 for each unknown code (after the whole batch is read). */
+export async function knownEquipment<T extends { equipmentCode: string }>(
+  tx: TenantTx,
+  errors: FieldErrors,
+  records: readonly T[],
+): Promise<Map<string, EquipmentRef>> {
+  const equipment = await equipmentByCode(
+    tx,
+    records.map((r) => r.equipmentCode),
+  );
+  requireCodes(errors, records, 'equipmentCode', equipment, 'equipment code');
+  return equipment;
+}
+
 /** Ids may appear once per batch: two versions of one interval in one request are ambiguous. */
 export function requireUniqueIds(errors: FieldErrors, ids: readonly (string | undefined)[]): void {
   const seen = new Map<string, number>();

@@ -1,13 +1,7 @@
 import { conflict } from '@takt/http';
 import type { BatchHandler } from '../batch.js';
 import { auditColumns } from '../context.js';
-import {
-  type EquipmentRef,
-  equipmentByCode,
-  FieldErrors,
-  requireCodes,
-  requireUniqueIds,
-} from '../lookup.js';
+import { type EquipmentRef, FieldErrors, knownEquipment, requireUniqueIds } from '../lookup.js';
 import type { MaintenanceRecord } from '../schemas.js';
 import { openPii, sealPii } from './pii.js';
 
@@ -15,11 +9,7 @@ export const maintenanceBatch: BatchHandler<MaintenanceRecord, Map<string, Equip
   kind: 'maintenance',
   async prepare(ctx, records) {
     const errors = new FieldErrors();
-    const equipment = await equipmentByCode(
-      ctx.tx,
-      records.map((r) => r.equipmentCode),
-    );
-    requireCodes(errors, records, 'equipmentCode', equipment, 'equipment code');
+    const equipment = await knownEquipment(ctx.tx, errors, records);
     requireUniqueIds(
       errors,
       records.map((r) => r.id),

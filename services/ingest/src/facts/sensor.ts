@@ -1,5 +1,5 @@
 import type { BatchHandler } from '../batch.js';
-import { type EquipmentRef, equipmentByCode, FieldErrors, requireCodes } from '../lookup.js';
+import { type EquipmentRef, FieldErrors, knownEquipment } from '../lookup.js';
 import type { SensorRecord } from '../schemas.js';
 
 /**
@@ -11,11 +11,7 @@ export const sensorBatch: BatchHandler<SensorRecord, Map<string, EquipmentRef>> 
   kind: 'sensor',
   async prepare(ctx, records) {
     const errors = new FieldErrors();
-    const equipment = await equipmentByCode(
-      ctx.tx,
-      records.map((r) => r.equipmentCode),
-    );
-    requireCodes(errors, records, 'equipmentCode', equipment, 'equipment code');
+    const equipment = await knownEquipment(ctx.tx, errors, records);
     // One reading per (equipment, tag, instant): a batch that says two things about it is ambiguous.
     const seen = new Map<string, number>();
     records.forEach((r, i) => {
