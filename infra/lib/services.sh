@@ -1,8 +1,10 @@
 # The Takt database schema, the CDC connector and the Takt services, on top of the engines.
 
 INGEST_PORT="${INGEST_PORT:-3001}"
+AUDIT_PORT="${AUDIT_PORT:-3003}"
 
 pg_owner_url() { printf 'postgresql://takt_owner:%s@%s:%s/%s' "$TAKT_PG_OWNER_PASSWORD" "$PG_HOST" "$PG_PORT" "${1:-takt}"; }
+pg_audit_url() { printf 'postgresql://%s:%s@%s:%s/takt_audit' "$1" "$2" "$PG_HOST" "$PG_PORT"; }
 pg_app_url() { printf 'postgresql://takt_app:%s@%s:%s/%s' "$TAKT_PG_APP_PASSWORD" "$PG_HOST" "$PG_PORT" "${1:-takt}"; }
 
 db_generate() {
@@ -35,6 +37,21 @@ pii_secret() {
       mv "$f.tmp" "$f")
   fi
   printf '%s' "$f"
+}
+
+# Generated once: a lost key only means later checkpoints are signed by a new one.
+audit_signing_key() {
+  local f
+  f="$(state_dir secrets)/audit-signing-key.pem"
+  [[ -s "$f" ]] || (cd "$TAKT_REPO_DIR/services/audit" && ./node_modules/.bin/tsx src/cli.ts keygen --out "$f" >/dev/null)
+  printf '%s' "$f"
+}
+
+audit_migrate() {
+  pg_secrets
+  (cd "$TAKT_REPO_DIR/services/audit" &&
+    AUDIT_OWNER_DATABASE_URL="$(pg_audit_url takt_audit_owner "$TAKT_PG_AUDIT_OWNER_PASSWORD")" \
+      ./node_modules/.bin/tsx src/cli.ts migrate >/dev/null)
 }
 
 cdc_up() {
@@ -80,16 +97,33 @@ takt_services_up() {
   service_start ingest "$INGEST_PORT" services/ingest \
     DATABASE_URL="$(pg_app_url)" TAKT_PII_KEYS_FILE="$(pii_secret)" LOG_LEVEL="${LOG_LEVEL:-info}"
   demo_keys >/dev/null
+  audit_migrate
+  service_start audit "$AUDIT_PORT" services/audit \
+    DATABASE_URL="$(pg_audit_url takt_audit_writer "$TAKT_PG_AUDIT_WRITER_PASSWORD")" \
+    TAKT_DATABASE_URL="$(pg_app_url)" AUDIT_SIGNING_KEY_FILE="$(audit_signing_key)" \
+    KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt LOG_LEVEL="${LOG_LEVEL:-info}"
 }
 
-takt_services_down() { stop_pid ingest 15; }
+# Reverse order of start: consumers first, then the service that feeds them.
+takt_services_down() {
+  stop_pid audit 15
+  stop_pid ingest 15
+}
+
+service_status() {
+  local name="$1" port="$2"
+  if is_running "$name" && curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then
+    printf '%-12s %-8s %s\n' "$name" up "http://127.0.0.1:$port pid $(cat "$(pid_file "$name")")"
+  elif is_running "$name"; then
+    printf '%-12s %-8s %s\n' "$name" starting "http://127.0.0.1:$port (not ready) pid $(cat "$(pid_file "$name")")"
+  else
+    printf '%-12s %-8s %s\n' "$name" down "http://127.0.0.1:$port"
+  fi
+}
 
 takt_services_status() {
-  if is_running ingest && curl -fsS -o /dev/null "http://127.0.0.1:$INGEST_PORT/readyz" 2>/dev/null; then
-    printf '%-12s %-8s %s\n' ingest up "http://127.0.0.1:$INGEST_PORT pid $(cat "$(pid_file ingest)")"
-  else
-    printf '%-12s %-8s %s\n' ingest down "http://127.0.0.1:$INGEST_PORT"
-  fi
+  service_status ingest "$INGEST_PORT"
+  service_status audit "$AUDIT_PORT"
 }
 
 takt_services_urls() {
@@ -97,6 +131,7 @@ takt_services_urls() {
   keys="$(state_dir secrets)/demo-keys.json"
   cat <<TXT
   ingest            http://127.0.0.1:$INGEST_PORT   (OpenAPI at /docs)
+  audit             http://127.0.0.1:$AUDIT_PORT   (OpenAPI at /docs)
 
   Demo tenant "demo" API keys (also in $keys):
 TXT

@@ -1,0 +1,33 @@
+export {
+  type ChangeEvent,
+  type Decoded,
+  type DecodeOptions,
+  decodeMessage,
+  heartbeatTopic,
+  type Op,
+  type RawMessage,
+  tableOfTopic,
+} from './decode.js';
+export {
+  type ApiKeyRow,
+  type DebeziumHeartbeatRow,
+  type DowntimeReasonRow,
+  type EquipmentRow,
+  type EquipmentStateRow,
+  type IngestBatchRow,
+  isTableName,
+  type LineRow,
+  type MaintenanceRow,
+  type ProductionRow,
+  type ProductRow,
+  type RowOf,
+  rowSchemas,
+  type SensorReadingRow,
+  type ShiftRow,
+  type SiteRow,
+  TABLES,
+  type TableName,
+  type TenantRow,
+  TIMESTAMP_COLUMNS,
+} from './tables.js';
+export { isoToEpochMs } from './values.js';

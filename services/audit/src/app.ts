@@ -1,0 +1,189 @@
+import { Readable } from 'node:stream';
+import {
+  createHttpApp,
+  type KeyResolver,
+  notFound,
+  principalOf,
+  type Registry,
+  type TaktApp,
+} from '@takt/http';
+import type { Logger } from '@takt/log';
+import { z } from 'zod';
+import type { AuditEvent, EntityType } from './event.js';
+import type { AuditStore } from './store.js';
+import { verifyRange } from './verify.js';
+
+export interface AuditAppOptions {
+  store: AuditStore;
+  resolveKey: KeyResolver;
+  logger: Logger;
+  metrics: Registry;
+  publicKeyPem: string;
+  readiness: Record<string, () => Promise<void>>;
+}
+
+const ENTITY_TYPE_VALUES = [
+  'equipment',
+  'production',
+  'state',
+  'shift',
+  'maintenance',
+  'product',
+  'line',
+  'site',
+  'downtime_reason',
+  'ingest_batch',
+] as const satisfies readonly EntityType[];
+
+const limit = z.coerce.number().int().min(1).max(10_000).default(1_000);
+const from = z.coerce.number().int().min(1).default(1);
+
+/** The API's view of an event: the stored one, field for field (the hash covers exactly these). */
+const view = (e: AuditEvent) => ({
+  position: e.position,
+  entityType: e.entityType,
+  entityId: e.entityId,
+  version: e.version,
+  op: e.op,
+  before: e.before,
+  after: e.after,
+  lsn: e.lsn,
+  txId: e.txId,
+  committedAt: e.committedAt,
+  changedBy: e.changedBy,
+  requestId: e.requestId,
+  prevHash: e.prevHash,
+  hash: e.hash,
+});
+
+export async function buildApp(opts: AuditAppOptions): Promise<TaktApp> {
+  const { store } = opts;
+  const app = await createHttpApp({
+    service: 'audit',
+    logger: opts.logger,
+    metrics: opts.metrics,
+    resolveKey: opts.resolveKey,
+    readiness: opts.readiness,
+  });
+
+  app.get(
+    '/v1/audit/streams/:entityType/:entityId',
+    {
+      config: { scope: 'audit' },
+      schema: {
+        summary: "Replay one entity's stream from a version",
+        params: z.object({ entityType: z.enum(ENTITY_TYPE_VALUES), entityId: z.string().min(1).max(64) }),
+        querystring: z.object({ fromVersion: from, limit }),
+      },
+    },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const { entityType, entityId } = request.params;
+      const { fromVersion, limit: n } = request.query;
+      const events = await store.stream(tenantId, entityType, entityId, fromVersion, n);
+      if (events.length === 0 && (await store.stream(tenantId, entityType, entityId, 1, 1)).length === 0) {
+        throw notFound(`no ${entityType} "${entityId}" in the audit log`);
+      }
+      const last = events.at(-1);
+      return { events: events.map(view), nextVersion: last ? last.version + 1 : fromVersion };
+    },
+  );
+
+  app.get(
+    '/v1/audit/events',
+    {
+      config: { scope: 'audit' },
+      schema: {
+        summary: "Replay the tenant's chain from a position",
+        querystring: z.object({ fromPosition: from, limit }),
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = principalOf(request);
+      const { fromPosition, limit: n } = request.query;
+      // Streamed page by page: 10,000 events with their images is megabytes, never held whole.
+      async function* body(): AsyncGenerator<string> {
+        yield '{"events":[';
+        let next = fromPosition;
+        let first = true;
+        for await (const page of store.range(tenantId, fromPosition, fromPosition + n - 1, 1_000)) {
+          const parts = page.map((e) => JSON.stringify(view(e)));
+          yield (first ? '' : ',') + parts.join(',');
+          first = false;
+          next = page.at(-1)!.position + 1;
+        }
+        yield `],"nextPosition":${next}}`;
+      }
+      return reply.type('application/json').send(Readable.from(body()));
+    },
+  );
+
+  app.get(
+    '/v1/audit/verify',
+    {
+      config: { scope: 'audit' },
+      schema: {
+        summary: 'Verify a range of the chain and its signed checkpoints',
+        querystring: z.object({
+          fromPosition: from,
+          toPosition: z.coerce.number().int().min(1).optional(),
+        }),
+      },
+    },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const last = await store.lastPosition(tenantId);
+      const fromPosition = request.query.fromPosition;
+      const toPosition = request.query.toPosition ?? last;
+      const verdict = await verifyRange({
+        fromPosition,
+        toPosition,
+        prevHash: await store.hashAt(tenantId, fromPosition - 1),
+        pages: store.range(tenantId, fromPosition, toPosition),
+        checkpoints: await store.checkpoints(tenantId, fromPosition, toPosition),
+        publicKeyPem: opts.publicKeyPem,
+      });
+      const c = verdict.checkpoint;
+      return {
+        ok: verdict.ok,
+        checked: verdict.checked,
+        ...(verdict.firstBadPosition !== undefined ? { firstBadPosition: verdict.firstBadPosition } : {}),
+        ...(c
+          ? {
+              checkpoint: {
+                position: c.position,
+                hash: c.hash,
+                signature: c.signature,
+                signedAt: c.signedAt,
+              },
+            }
+          : {}),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/audit/checkpoints/latest',
+    { config: { scope: 'audit' }, schema: { summary: "The latest signed checkpoint of the tenant's chain" } },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const c = await store.latestCheckpoint(tenantId);
+      if (!c) throw notFound('no checkpoint yet');
+      return {
+        position: c.position,
+        hash: c.hash,
+        signature: c.signature,
+        publicKey: c.publicKey,
+        signedAt: c.signedAt,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/audit/public-key',
+    { schema: { summary: 'The Ed25519 public key that signs checkpoints (SPKI PEM)' } },
+    async (_request, reply) => reply.type('application/x-pem-file').send(opts.publicKeyPem),
+  );
+
+  return app;
+}
