@@ -2,6 +2,7 @@
 
 INGEST_PORT="${INGEST_PORT:-3001}"
 AUDIT_PORT="${AUDIT_PORT:-3003}"
+QUERY_PORT="${QUERY_PORT:-3002}"
 
 pg_owner_url() { printf 'postgresql://takt_owner:%s@%s:%s/%s' "$TAKT_PG_OWNER_PASSWORD" "$PG_HOST" "$PG_PORT" "${1:-takt}"; }
 pg_audit_url() { printf 'postgresql://%s:%s@%s:%s/takt_audit' "$1" "$2" "$PG_HOST" "$PG_PORT"; }
@@ -97,6 +98,11 @@ takt_services_up() {
   service_start ingest "$INGEST_PORT" services/ingest \
     DATABASE_URL="$(pg_app_url)" TAKT_PII_KEYS_FILE="$(pii_secret)" LOG_LEVEL="${LOG_LEVEL:-info}"
   demo_keys >/dev/null
+  clickhouse_secret
+  service_start query "$QUERY_PORT" services/query \
+    CLICKHOUSE_URL="$(clickhouse_url)" CLICKHOUSE_USER=default CLICKHOUSE_PASSWORD="$TAKT_CLICKHOUSE_PASSWORD" \
+    CLICKHOUSE_DATABASE=takt KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt \
+    LOG_LEVEL="${LOG_LEVEL:-info}"
   audit_migrate
   service_start audit "$AUDIT_PORT" services/audit \
     DATABASE_URL="$(pg_audit_url takt_audit_writer "$TAKT_PG_AUDIT_WRITER_PASSWORD")" \
@@ -107,6 +113,7 @@ takt_services_up() {
 # Reverse order of start: consumers first, then the service that feeds them.
 takt_services_down() {
   stop_pid audit 15
+  stop_pid query 15
   stop_pid ingest 15
 }
 
@@ -123,6 +130,7 @@ service_status() {
 
 takt_services_status() {
   service_status ingest "$INGEST_PORT"
+  service_status query "$QUERY_PORT"
   service_status audit "$AUDIT_PORT"
 }
 
@@ -131,6 +139,7 @@ takt_services_urls() {
   keys="$(state_dir secrets)/demo-keys.json"
   cat <<TXT
   ingest            http://127.0.0.1:$INGEST_PORT   (OpenAPI at /docs)
+  query             http://127.0.0.1:$QUERY_PORT   (OpenAPI at /docs)
   audit             http://127.0.0.1:$AUDIT_PORT   (OpenAPI at /docs)
 
   Demo tenant "demo" API keys (also in $keys):

@@ -1,0 +1,14 @@
+import type { ClickHouse } from '@takt/clickhouse';
+import type { LagProbe } from './freshness.js';
+import type { PlantSource } from './plant.js';
+
+export type Clock = () => number;
+
+export interface QueryDeps {
+  readonly clickhouse: ClickHouse;
+  readonly plants: PlantSource;
+  readonly clock: Clock;
+  /** Serialized answers of identical requests within a short time, shared between callers. */
+  readonly answers: (key: string, compute: () => Promise<string>) => Promise<string>;
+  readonly lagProbe: LagProbe | undefined;
+}

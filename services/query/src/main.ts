@@ -1,0 +1,66 @@
+import { createClickHouse } from '@takt/clickhouse';
+import { ConfigError } from '@takt/config';
+import { createMetricsRegistry } from '@takt/http';
+import { createLogger } from '@takt/log';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { kafkaLagProbe } from './freshness.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ service: 'query', level: config.LOG_LEVEL });
+  const clickhouse = createClickHouse({
+    url: config.CLICKHOUSE_URL,
+    username: config.CLICKHOUSE_USER,
+    password: config.CLICKHOUSE_PASSWORD,
+    database: config.CLICKHOUSE_DATABASE,
+    requestTimeoutMs: config.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    application: 'takt-query',
+  });
+  const lagProbe = config.FRESHNESS_KAFKA
+    ? kafkaLagProbe({
+        brokers: config.KAFKA_BROKERS,
+        clientId: config.KAFKA_CLIENT_ID ?? 'takt-query',
+        topicPrefix: config.KAFKA_TOPIC_PREFIX,
+        mirrorGroup: config.KAFKA_MIRROR_GROUP,
+        recomputeGroup: config.KAFKA_RECOMPUTE_GROUP,
+        dirtyTopic: config.KAFKA_DIRTY_TOPIC,
+      })
+    : undefined;
+  const app = await buildApp({
+    clickhouse,
+    logger,
+    metrics: createMetricsRegistry('query'),
+    ...(lagProbe === undefined ? {} : { lagProbe }),
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
+    plantCacheTtlMs: config.PLANT_CACHE_TTL_MS,
+    resultCacheTtlMs: config.RESULT_CACHE_TTL_MS,
+  });
+  await app.listen({ host: config.HOST, port: config.PORT });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error('shutdown timed out');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    // Reverse order of start: drain in-flight requests first, then the clients they were using.
+    await app.close();
+    await lagProbe?.close();
+    await clickhouse.close();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(err);
+  process.exit(1);
+});
