@@ -93,11 +93,32 @@ demo_keys() {
   printf '%s' "$f"
 }
 
+# The demo history starts at a fixed instant (chosen at the first up): the simulator's facts are
+# derived from the seed and time, so every later run re-posts the same facts and continues.
+simulator_from() {
+  local f
+  f="$(state_dir simulator)/from"
+  [[ -s "$f" ]] || date -u -d '-2 days' +%Y-%m-%dT%H:00:00Z >"$f"
+  cat "$f"
+}
+
+simulator_start() {
+  if is_running simulator; then
+    log_ok "simulator already running"
+    return 0
+  fi
+  log_info "starting the factory simulator (demo tenant: history from $(simulator_from), then live)"
+  start_bg simulator env TAKT_INGEST_URL="http://127.0.0.1:$INGEST_PORT" TAKT_KEYS_FILE="$(demo_keys)" \
+    "$TAKT_REPO_DIR/services/simulator/node_modules/.bin/tsx" "$TAKT_REPO_DIR/services/simulator/src/cli.ts" \
+    --machines 12 --lines 4 --seed demo --from "$(simulator_from)" --sensor-interval 30s --live
+}
+
 takt_services_up() {
   pg_secrets
   service_start ingest "$INGEST_PORT" services/ingest \
     DATABASE_URL="$(pg_app_url)" TAKT_PII_KEYS_FILE="$(pii_secret)" LOG_LEVEL="${LOG_LEVEL:-info}"
   demo_keys >/dev/null
+  simulator_start
   clickhouse_secret
   service_start query "$QUERY_PORT" services/query \
     CLICKHOUSE_URL="$(clickhouse_url)" CLICKHOUSE_USER=default CLICKHOUSE_PASSWORD="$TAKT_CLICKHOUSE_PASSWORD" \
@@ -112,6 +133,7 @@ takt_services_up() {
 
 # Reverse order of start: consumers first, then the service that feeds them.
 takt_services_down() {
+  stop_pid simulator 15
   stop_pid audit 15
   stop_pid query 15
   stop_pid ingest 15
@@ -129,6 +151,11 @@ service_status() {
 }
 
 takt_services_status() {
+  if is_running simulator; then
+    printf '%-12s %-8s %s\n' simulator up "pid $(cat "$(pid_file simulator)"), log $(log_file simulator)"
+  else
+    printf '%-12s %-8s\n' simulator down
+  fi
   service_status ingest "$INGEST_PORT"
   service_status query "$QUERY_PORT"
   service_status audit "$AUDIT_PORT"
