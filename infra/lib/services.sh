@@ -3,6 +3,10 @@
 INGEST_PORT="${INGEST_PORT:-3001}"
 AUDIT_PORT="${AUDIT_PORT:-3003}"
 QUERY_PORT="${QUERY_PORT:-3002}"
+PROJECTOR_PORT="${PROJECTOR_PORT:-3004}"
+# Debezium creates a table's topic only at its first change; the projector subscribes to all.
+CDC_TOPICS=(tenant api_key dim_site dim_line dim_equipment dim_product dim_downtime_reason fact_shift
+  fact_equipment_state fact_production fact_maintenance fact_sensor_reading ingest_batch)
 
 pg_owner_url() { printf 'postgresql://takt_owner:%s@%s:%s/%s' "$TAKT_PG_OWNER_PASSWORD" "$PG_HOST" "$PG_PORT" "${1:-takt}"; }
 pg_audit_url() { printf 'postgresql://%s:%s@%s:%s/takt_audit' "$1" "$2" "$PG_HOST" "$PG_PORT"; }
@@ -120,6 +124,13 @@ takt_services_up() {
   demo_keys >/dev/null
   simulator_start
   clickhouse_secret
+  kafka_create_topics --partitions 4 takt.projector.dirty
+  kafka_create_topics "${CDC_TOPICS[@]/#/takt.public.}"
+  (cd "$TAKT_REPO_DIR/services/projector" && CLICKHOUSE_URL="$(clickhouse_url)" CLICKHOUSE_PASSWORD="$TAKT_CLICKHOUSE_PASSWORD" \
+    CLICKHOUSE_DATABASE=takt ./node_modules/.bin/tsx src/cli.ts migrate >/dev/null)
+  service_start projector "$PROJECTOR_PORT" services/projector \
+    CLICKHOUSE_URL="$(clickhouse_url)" CLICKHOUSE_PASSWORD="$TAKT_CLICKHOUSE_PASSWORD" CLICKHOUSE_DATABASE=takt \
+    KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt LOG_LEVEL="${LOG_LEVEL:-info}"
   service_start query "$QUERY_PORT" services/query \
     CLICKHOUSE_URL="$(clickhouse_url)" CLICKHOUSE_USER=default CLICKHOUSE_PASSWORD="$TAKT_CLICKHOUSE_PASSWORD" \
     CLICKHOUSE_DATABASE=takt KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt \
@@ -136,6 +147,7 @@ takt_services_down() {
   stop_pid simulator 15
   stop_pid audit 15
   stop_pid query 15
+  stop_pid projector 15
   stop_pid ingest 15
 }
 
@@ -157,6 +169,7 @@ takt_services_status() {
     printf '%-12s %-8s\n' simulator down
   fi
   service_status ingest "$INGEST_PORT"
+  service_status projector "$PROJECTOR_PORT"
   service_status query "$QUERY_PORT"
   service_status audit "$AUDIT_PORT"
 }
@@ -167,6 +180,7 @@ takt_services_urls() {
   cat <<TXT
   ingest            http://127.0.0.1:$INGEST_PORT   (OpenAPI at /docs)
   query             http://127.0.0.1:$QUERY_PORT   (OpenAPI at /docs)
+  projector         http://127.0.0.1:$PROJECTOR_PORT   (/healthz, /readyz, /metrics)
   audit             http://127.0.0.1:$AUDIT_PORT   (OpenAPI at /docs)
 
   Demo tenant "demo" API keys (also in $keys):

@@ -1,0 +1,38 @@
+import { ClickHouseError } from '@takt/clickhouse';
+
+export type ProjectorErrorCode =
+  | 'TAKT_PROJECTOR_CLICKHOUSE_UNAVAILABLE'
+  | 'TAKT_PROJECTOR_CLICKHOUSE_REJECTED'
+  | 'TAKT_PROJECTOR_KAFKA_UNAVAILABLE'
+  | 'TAKT_PROJECTOR_TOPIC_MISSING'
+  | 'TAKT_PROJECTOR_INVALID_EVENT'
+  | 'TAKT_PROJECTOR_MIGRATION_FAILED'
+  | 'TAKT_PROJECTOR_STOPPED';
+
+export class ProjectorError extends Error {
+  constructor(
+    readonly code: ProjectorErrorCode,
+    message: string,
+    readonly retriable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ProjectorError';
+  }
+}
+
+// A rebuild swaps tables by RENAME; a write landing in that instant sees UNKNOWN_TABLE (60) and
+// succeeds a moment later, so the loops wait it out like an outage instead of crashing.
+const SWAP_CODES: ReadonlySet<number> = new Set([60]);
+
+/** Whether retrying the same work later can succeed: outages and load, not bad SQL or bad data. */
+export function isRetriable(err: unknown): boolean {
+  if (err instanceof ProjectorError) return err.retriable;
+  if (err instanceof ClickHouseError)
+    return err.retriable || (err.code !== undefined && SWAP_CODES.has(err.code));
+  const retriable = (err as { retriable?: unknown } | null)?.retriable;
+  if (typeof retriable === 'boolean') return retriable;
+  // kafkajs marks its own errors; a plain network error from a socket is worth another try too.
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|EHOST|ENET|EAI_AGAIN)/.test(code);
+}

@@ -1,0 +1,90 @@
+import { createClickHouse } from '@takt/clickhouse';
+import { ConfigError } from '@takt/config';
+import { createMetricsRegistry } from '@takt/http';
+import { createLogger } from '@takt/log';
+import { Kafka, logLevel } from 'kafkajs';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { createProjectorMetrics } from './metrics.js';
+import { createProjector } from './projector.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ service: 'projector', level: config.LOG_LEVEL });
+  const registry = createMetricsRegistry('projector');
+  const ch = createClickHouse({
+    url: config.CLICKHOUSE_URL,
+    username: config.CLICKHOUSE_USER,
+    password: config.CLICKHOUSE_PASSWORD,
+    database: config.CLICKHOUSE_DATABASE,
+    requestTimeoutMs: config.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    application: 'takt-projector',
+  });
+  const adminCh = createClickHouse({
+    url: config.CLICKHOUSE_URL,
+    username: config.CLICKHOUSE_USER,
+    password: config.CLICKHOUSE_PASSWORD,
+    requestTimeoutMs: config.CLICKHOUSE_REQUEST_TIMEOUT_MS,
+    application: 'takt-projector',
+  });
+  const kafka = new Kafka({
+    clientId: config.KAFKA_CLIENT_ID ?? 'takt-projector',
+    brokers: config.KAFKA_BROKERS,
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => {
+      if (entry.level <= logLevel.ERROR) logger.error({ kafka: entry.log }, entry.log.message);
+      else logger.warn({ kafka: entry.log }, entry.log.message);
+    },
+  });
+  const projector = createProjector({
+    settings: {
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      dirtyTopic: config.PROJECTOR_DIRTY_TOPIC,
+      mirrorGroup: config.PROJECTOR_MIRROR_GROUP,
+      recomputeGroup: config.PROJECTOR_RECOMPUTE_GROUP,
+      stages: config.PROJECTOR_STAGES,
+      openStateIntervalMs: config.PROJECTOR_OPEN_STATE_INTERVAL_MS,
+      retry: { minMs: config.PROJECTOR_RETRY_MIN_MS, maxMs: config.PROJECTOR_RETRY_MAX_MS },
+      partitionsConcurrently: config.PROJECTOR_PARTITIONS_CONCURRENTLY,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      topicWaitMs: config.PROJECTOR_TOPIC_WAIT_MS,
+      migrateOnStart: config.PROJECTOR_MIGRATE_ON_START,
+    },
+    ch,
+    adminCh,
+    kafka,
+    logger,
+    metrics: createProjectorMetrics(registry),
+    clock: Date.now,
+  });
+  const app = await buildApp({ logger, metrics: registry, ready: projector.ready });
+  await app.listen({ host: config.HOST, port: config.PORT });
+  await projector.start();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error('shutdown timed out');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    // Reverse order of start: stop consuming (uncommitted work replays on the next start), then the
+    // HTTP frame, then the ClickHouse client the stages wrote through.
+    await projector.stop();
+    await app.close();
+    await ch.close();
+    await adminCh.close();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(err);
+  process.exit(1);
+});
