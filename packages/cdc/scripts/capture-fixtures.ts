@@ -9,9 +9,9 @@ import { writeFileSync } from 'node:fs';
 import { ensureMigratedTemplate } from '@takt/db';
 import {
   createTestDatabase,
-  deleteConnector,
   pgUrl,
   registerConnector,
+  removeConnectorAndSlot,
   stack,
   testKafka,
   topicPrefix,
@@ -234,17 +234,7 @@ try {
     await a.disconnect();
   }
   await consumer.disconnect().catch(() => undefined);
-  await deleteConnector(connector).catch(() => undefined);
-  await waitFor(
-    () =>
-      withAdmin('postgres', async (c) => {
-        const r = await c.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-        if (r.rows[0]?.active) return false;
-        if (r.rowCount) await c.query('SELECT pg_drop_replication_slot($1)', [slot]);
-        return true;
-      }),
-    { timeoutMs: 30_000, what: 'replication slot to be released' },
-  ).catch(() => undefined);
+  await removeConnectorAndSlot(connector, slot);
   await db.drop();
   const admin = kafka.admin();
   await admin.connect();

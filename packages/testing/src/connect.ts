@@ -1,3 +1,4 @@
+import { withAdmin } from './postgres.js';
 import { stack } from './stack.js';
 import { waitFor } from './wait.js';
 
@@ -37,4 +38,22 @@ export async function registerConnector(name: string, config: Record<string, str
 export async function deleteConnector(name: string): Promise<void> {
   const res = await rest('DELETE', `/connectors/${encodeURIComponent(name)}`);
   if (res.status >= 300 && res.status !== 404) throw new Error(`delete connector ${name}: ${res.status}`);
+}
+
+/**
+ * Removes a test's connector and then its replication slot. The slot stays active for a moment
+ * after the connector stops, and an abandoned slot would pin WAL (and its database) forever.
+ */
+export async function removeConnectorAndSlot(name: string, slot: string): Promise<void> {
+  await deleteConnector(name).catch(() => undefined);
+  await waitFor(
+    () =>
+      withAdmin('postgres', async (c) => {
+        const r = await c.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+        if (r.rows[0]?.active) return false;
+        if (r.rowCount) await c.query('SELECT pg_drop_replication_slot($1)', [slot]);
+        return true;
+      }),
+    { timeoutMs: 30_000, what: 'replication slot to be released' },
+  ).catch(() => undefined);
 }

@@ -1,5 +1,5 @@
 export { createTestClickHouseDatabase, type TestClickHouseDatabase, testClickHouse } from './clickhouse.js';
-export { deleteConnector, registerConnector } from './connect.js';
+export { deleteConnector, registerConnector, removeConnectorAndSlot } from './connect.js';
 export { createTopics, deleteTopics, testKafka, topicPrefix } from './kafka.js';
 export { uniqueName } from './names.js';
 export { createTestDatabase, type TestDatabase, withAdmin } from './postgres.js';

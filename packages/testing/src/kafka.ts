@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { uniqueName } from './names.js';
 import { stack } from './stack.js';
+import { waitFor } from './wait.js';
 
 export function testKafka(clientId = uniqueName('takt-test')): Kafka {
   return new Kafka({ clientId, brokers: stack().kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -28,6 +29,15 @@ export async function createTopics(
         configEntries: Object.entries(opts.config ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
+    // Kafka 4 can answer "does not host this topic-partition" for a moment after creation,
+    // even with waitForLeaders: wait until every partition reports a leader.
+    await waitFor(
+      async () => {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+        return meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: `leaders for ${topics.join(', ')}` },
+    );
   } finally {
     await admin.disconnect();
   }

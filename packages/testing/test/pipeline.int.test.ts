@@ -4,9 +4,9 @@ import {
   createTestClickHouseDatabase,
   createTestDatabase,
   createTopics,
-  deleteConnector,
   deleteTopics,
   registerConnector,
+  removeConnectorAndSlot,
   stack,
   type TestClickHouseDatabase,
   type TestDatabase,
@@ -79,18 +79,7 @@ describe('Postgres → Debezium → Kafka → ClickHouse', () => {
   });
 
   afterAll(async () => {
-    await deleteConnector(connector).catch(() => undefined);
-    // The slot stays active for a moment after the connector stops.
-    await waitFor(
-      () =>
-        withAdmin('postgres', async (c) => {
-          const r = await c.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-          if (r.rows[0]?.active) return false;
-          if (r.rowCount) await c.query('SELECT pg_drop_replication_slot($1)', [slot]);
-          return true;
-        }),
-      { timeoutMs: 30_000, what: 'replication slot to be released' },
-    ).catch(() => undefined);
+    await removeConnectorAndSlot(connector, slot);
     await db?.drop();
     await ch?.drop();
     await deleteTopics(kafka, [topic, `__debezium-heartbeat.${prefix}`]).catch(() => undefined);

@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import { createLogger } from '@takt/log';
 import {
   createTestDatabase,
-  deleteConnector,
   deleteTopics,
   registerConnector,
+  removeConnectorAndSlot,
   stack,
   type TestDatabase,
   testKafka,
   topicPrefix,
-  waitFor,
   withAdmin,
 } from '@takt/testing';
 import { type IngestHarness, startIngest } from '../../ingest/test/harness.js';
@@ -130,17 +129,7 @@ export async function startPipeline(): Promise<Pipeline> {
     async close() {
       for (const s of services.reverse()) await s.stop().catch(() => undefined);
       if (connectorStarted) {
-        await deleteConnector(connector).catch(() => undefined);
-        await waitFor(
-          () =>
-            withAdmin('postgres', async (c) => {
-              const r = await c.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-              if (r.rows[0]?.active) return false;
-              if (r.rowCount) await c.query('SELECT pg_drop_replication_slot($1)', [slot]);
-              return true;
-            }),
-          { timeoutMs: 30_000, what: 'replication slot to be released' },
-        ).catch(() => undefined);
+        await removeConnectorAndSlot(connector, slot);
       }
       await ingest.close();
       await auditDb.drop();

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '@takt/config';
 import { keyringFromEnv } from '@takt/crypto';
 import { createPrisma } from '@takt/db';
 import { createMetricsRegistry, Gauge } from '@takt/http';
-import { createLogger } from '@takt/log';
+import { createLogger, runMain, stopOnSignals } from '@takt/log';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 
@@ -44,27 +43,11 @@ async function main(): Promise<void> {
   });
   await app.listen({ host: config.HOST, port: config.PORT });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
-      logger.error('shutdown timed out');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS);
+  stopOnSignals(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     // Reverse order of start: stop taking requests and drain in-flight ones, then the pool they used.
     await app.close();
     await prisma.$disconnect();
-    clearTimeout(timer);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(err.message);
-  else console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -1,7 +1,6 @@
 import { createClickHouse } from '@takt/clickhouse';
-import { ConfigError } from '@takt/config';
 import { createMetricsRegistry } from '@takt/http';
-import { createLogger } from '@takt/log';
+import { createLogger, runMain, stopOnSignals } from '@takt/log';
 import { Kafka, logLevel } from 'kafkajs';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -61,30 +60,14 @@ async function main(): Promise<void> {
   await app.listen({ host: config.HOST, port: config.PORT });
   await projector.start();
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
-      logger.error('shutdown timed out');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS);
+  stopOnSignals(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     // Reverse order of start: stop consuming (uncommitted work replays on the next start), then the
     // HTTP frame, then the ClickHouse client the stages wrote through.
     await projector.stop();
     await app.close();
     await ch.close();
     await adminCh.close();
-    clearTimeout(timer);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(err.message);
-  else console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -4,15 +4,14 @@ import { createMetricsRegistry } from '@takt/http';
 import { createLogger, type Logger } from '@takt/log';
 import {
   createTestClickHouseDatabase,
-  deleteConnector,
   deleteTopics,
   registerConnector,
+  removeConnectorAndSlot,
   stack,
   type TestClickHouseDatabase,
   testKafka,
   topicPrefix,
   waitFor,
-  withAdmin,
 } from '@takt/testing';
 import type { Kafka } from 'kafkajs';
 import { type IngestHarness, startIngest, type TestTenant } from '../../ingest/test/harness.js';
@@ -129,17 +128,7 @@ export async function startPipeline(
     },
     async close() {
       for (const p of running.reverse()) await p.stop().catch(() => undefined);
-      await deleteConnector(connector).catch(() => undefined);
-      await waitFor(
-        () =>
-          withAdmin('postgres', async (c) => {
-            const r = await c.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-            if (r.rows[0]?.active) return false;
-            if (r.rowCount) await c.query('SELECT pg_drop_replication_slot($1)', [slot]);
-            return true;
-          }),
-        { timeoutMs: 30_000, what: 'replication slot to be released' },
-      ).catch(() => undefined);
+      await removeConnectorAndSlot(connector, slot);
       await ingest.close().catch(() => undefined);
       await ch.close().catch(() => undefined);
       await chDb.drop().catch(() => undefined);

@@ -1,7 +1,6 @@
 import { createClickHouse } from '@takt/clickhouse';
-import { ConfigError } from '@takt/config';
 import { createMetricsRegistry } from '@takt/http';
-import { createLogger } from '@takt/log';
+import { createLogger, runMain, stopOnSignals } from '@takt/log';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { kafkaLagProbe } from './freshness.js';
@@ -39,28 +38,12 @@ async function main(): Promise<void> {
   });
   await app.listen({ host: config.HOST, port: config.PORT });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
-      logger.error('shutdown timed out');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS);
+  stopOnSignals(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     // Reverse order of start: drain in-flight requests first, then the clients they were using.
     await app.close();
     await lagProbe?.close();
     await clickhouse.close();
-    clearTimeout(timer);
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  });
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(err.message);
-  else console.error(err);
-  process.exit(1);
-});
+runMain(main);
