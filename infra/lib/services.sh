@@ -188,8 +188,8 @@ TXT
   [[ -s "$keys" ]] && jq -r '.keys[] | "    \(.scopes | join(","))\t\(.key)"' "$keys"
   cat <<TXT
 
-  Try:  curl -s -X PUT http://127.0.0.1:$INGEST_PORT/v1/sites/berlin \\
-          -H "authorization: Bearer \$(jq -r '.keys[] | select(.scopes == ["admin"]) | .key' $keys)" \\
-          -H 'content-type: application/json' -d '{"name":"Berlin","timeZone":"Europe/Berlin"}'
+  OEE of one simulated machine today (the simulator posts live data; numbers move within a minute):
+    curl -s "http://127.0.0.1:$QUERY_PORT/v1/oee?scope=equipment&ids=cnc-03&granularity=hour&from=$(date -u +%Y-%m-%dT00:00:00Z)&to=$(date -u -d tomorrow +%Y-%m-%dT00:00:00Z)" \\
+      -H "authorization: Bearer \$(jq -r '.keys[] | select(.scopes == ["read"]) | .key' $keys)" | jq
 TXT
 }
