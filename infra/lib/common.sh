@@ -21,11 +21,18 @@ state_dir() { # state_dir <component> -> creates and prints $TAKT_STATE_DIR/<com
 pid_file() { printf '%s/%s/pid' "$TAKT_STATE_DIR" "$1"; }
 log_file() { printf '%s/%s/%s.log' "$TAKT_STATE_DIR" "$1" "$1"; }
 
-# is_running <component>: the pid file names a live process.
+# is_running <component>: the pid file names a live process that is still ours. After a reboot
+# or a cleanup a pid can be reused by anything, so its command line must still hold the marker
+# start_bg recorded (the command's last argument).
 is_running() {
-  local pf
+  local pf pid marker
   pf="$(pid_file "$1")"
-  [[ -f "$pf" ]] && kill -0 "$(cat "$pf")" 2>/dev/null
+  [[ -f "$pf" ]] || return 1
+  pid="$(cat "$pf")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  [[ -f "$pf.marker" && -r "/proc/$pid/cmdline" ]] || return 0
+  marker="$(cat "$pf.marker")"
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker"
 }
 
 # start_bg <component> <cmd...>: start a detached process in its own session, log to its log file.
@@ -35,6 +42,7 @@ start_bg() {
   state_dir "$name" >/dev/null
   setsid nohup "$@" >>"$(log_file "$name")" 2>&1 </dev/null &
   echo $! >"$(pid_file "$name")"
+  printf '%s' "${!#}" >"$(pid_file "$name").marker"
 }
 
 # stop_pid <component> [timeout_s]: TERM the recorded process group, KILL after the timeout.
@@ -43,6 +51,11 @@ stop_pid() {
   pf="$(pid_file "$name")"
   [[ -f "$pf" ]] || return 0
   pid="$(cat "$pf")"
+  # A damaged pid file must never become `kill -- -1` (every process) or a stranger's group.
+  if ! [[ "$pid" =~ ^[0-9]+$ ]] || ((pid <= 1)) || ! is_running "$name"; then
+    rm -f "$pf" "$pf.marker"
+    return 0
+  fi
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < timeout * 10; i++)); do
@@ -54,7 +67,7 @@ stop_pid() {
       kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
-  rm -f "$pf"
+  rm -f "$pf" "$pf.marker"
 }
 
 # wait_port <host> <port> <timeout_s>
