@@ -18,23 +18,7 @@ import {
   waitFor,
   withAdmin,
 } from '@takt/testing';
-
-const TABLES = [
-  'tenant',
-  'api_key',
-  'dim_site',
-  'dim_line',
-  'dim_equipment',
-  'dim_product',
-  'dim_downtime_reason',
-  'fact_shift',
-  'fact_equipment_state',
-  'fact_production',
-  'fact_maintenance',
-  'fact_sensor_reading',
-  'ingest_batch',
-  'debezium_heartbeat',
-];
+import { TABLES } from '../src/index.js';
 
 interface Captured {
   topic: string;

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TABLES } from '@takt/cdc';
 import { createLogger } from '@takt/log';
 import {
   createTestDatabase,
@@ -19,23 +20,6 @@ import { type AuditConfig, loadConfig } from '../src/config.js';
 import { auditedTopics } from '../src/consumer.js';
 import { migrateAudit } from '../src/migrate.js';
 import { type AuditService, startAuditService } from '../src/service.js';
-
-const TABLES = [
-  'tenant',
-  'api_key',
-  'dim_site',
-  'dim_line',
-  'dim_equipment',
-  'dim_product',
-  'dim_downtime_reason',
-  'fact_shift',
-  'fact_equipment_state',
-  'fact_production',
-  'fact_maintenance',
-  'fact_sensor_reading',
-  'ingest_batch',
-  'debezium_heartbeat',
-];
 
 export interface Pipeline {
   ingest: IngestHarness;
