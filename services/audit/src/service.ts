@@ -44,12 +44,11 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
     { everyEvents: config.AUDIT_CHECKPOINT_EVERY_EVENTS, everyMs: config.AUDIT_CHECKPOINT_EVERY_MS },
     fault
       ? {
-          beforeCommit: () => {
+          // Counted per append, killed at the n-th: right before its COMMIT, or as soon as COMMIT is
+          // answered (before the consumer appends more: a timer here let further chunks slip in).
+          [fault[1] === 'before' ? 'beforeCommit' : 'afterCommit']: () => {
             appends += 1;
-            if (appends < Number(fault[2])) return;
-            if (fault[1] === 'before') process.kill(process.pid, 'SIGKILL');
-            // After the commit: the next event-loop turn runs once COMMIT has been sent and answered.
-            else setImmediate(() => setTimeout(() => process.kill(process.pid, 'SIGKILL'), 50));
+            if (appends >= Number(fault[2])) process.kill(process.pid, 'SIGKILL');
           },
         }
       : {},

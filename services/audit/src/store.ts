@@ -90,6 +90,8 @@ const toCheckpoint = (r: CheckpointRow): SignedCheckpoint => ({
 export interface AppendHooks {
   /** Runs after the rows are written and before COMMIT; tests use it to kill the process there. */
   beforeCommit?: () => void | Promise<void>;
+  /** Runs once COMMIT has been answered, before anything else of the consumer's; likewise for tests. */
+  afterCommit?: () => void | Promise<void>;
   now?: () => number;
 }
 
@@ -169,6 +171,7 @@ export class AuditStore {
       );
       await this.hooks.beforeCommit?.();
       await client.query('COMMIT');
+      await this.hooks.afterCommit?.();
       return { appended, skipped, nextOffset: endOffset, last: heads, checkpoints };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
