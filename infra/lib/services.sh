@@ -125,6 +125,8 @@ takt_services_up() {
   simulator_start
   clickhouse_secret
   kafka_create_topics --partitions 4 takt.projector.dirty
+  # Announcements matter only to query instances running now: each starts reading at the end.
+  kafka_create_topics --partitions 4 --config retention.ms=3600000 takt.projector.applied
   kafka_create_topics "${CDC_TOPICS[@]/#/takt.public.}"
   (cd "$TAKT_REPO_DIR/services/projector" && CLICKHOUSE_URL="$(clickhouse_url)" CLICKHOUSE_PASSWORD="$TAKT_CLICKHOUSE_PASSWORD" \
     CLICKHOUSE_DATABASE=takt ./node_modules/.bin/tsx src/cli.ts migrate >/dev/null)

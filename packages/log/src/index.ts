@@ -59,4 +59,5 @@ export function requestIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
   return value !== undefined && REQUEST_ID.test(value) ? value : randomUUID();
 }
+export { kafkaLog } from './kafka.js';
 export { runMain, stopOnSignals } from './process.js';

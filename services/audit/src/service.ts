@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cachedResolver, createMetricsRegistry, type TaktApp } from '@takt/http';
-import type { Logger } from '@takt/log';
-import { Kafka, type logCreator, logLevel } from 'kafkajs';
+import { kafkaLog, type Logger } from '@takt/log';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { buildApp } from './app.js';
 import { databaseKeyResolver } from './auth.js';
@@ -115,16 +115,4 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
       await taktPool.end();
     },
   };
-}
-
-/** kafkajs through the service's pino logger, so its lines are JSON like every other line. */
-function kafkaLog(logger: Logger): logCreator {
-  return () =>
-    ({ level, log }) => {
-      const { message, ...extra } = log;
-      const child = { kafkajs: extra };
-      if (level === logLevel.ERROR) logger.error(child, message);
-      else if (level === logLevel.WARN) logger.warn(child, message);
-      else logger.debug(child, message);
-    };
 }

@@ -62,6 +62,7 @@ async function run(argv: string[]): Promise<void> {
           database: config.CLICKHOUSE_DATABASE,
           topicPrefix: config.KAFKA_TOPIC_PREFIX,
           dirtyTopic: config.PROJECTOR_DIRTY_TOPIC,
+          ...(config.PROJECTOR_APPLIED_TOPIC ? { appliedTopic: config.PROJECTOR_APPLIED_TOPIC } : {}),
           mirrorGroup: config.PROJECTOR_MIRROR_GROUP,
           logger,
           metrics: createProjectorMetrics(createMetricsRegistry('projector-cli')),

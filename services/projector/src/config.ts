@@ -13,6 +13,11 @@ export const projectorEnv = baseEnv
       .string()
       .regex(/^[A-Za-z0-9._-]+$/)
       .default('takt.projector.dirty'),
+    /** Recomputes announced once in ClickHouse, for caches downstream (the query service); '' for none. */
+    PROJECTOR_APPLIED_TOPIC: z
+      .string()
+      .regex(/^([A-Za-z0-9._-]+)?$/)
+      .default('takt.projector.applied'),
     PROJECTOR_MIRROR_GROUP: groupId.default('takt-projector-mirror'),
     PROJECTOR_RECOMPUTE_GROUP: groupId.default('takt-projector-recompute'),
     /** Which stages this process runs; both by default, one each when they scale separately. */

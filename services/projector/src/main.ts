@@ -1,6 +1,6 @@
 import { createClickHouse } from '@takt/clickhouse';
 import { createMetricsRegistry } from '@takt/http';
-import { createLogger, runMain, stopOnSignals } from '@takt/log';
+import { createLogger, kafkaLog, runMain, stopOnSignals } from '@takt/log';
 import { Kafka, logLevel } from 'kafkajs';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -30,15 +30,13 @@ async function main(): Promise<void> {
     clientId: config.KAFKA_CLIENT_ID ?? 'takt-projector',
     brokers: config.KAFKA_BROKERS,
     logLevel: logLevel.WARN,
-    logCreator: () => (entry) => {
-      if (entry.level <= logLevel.ERROR) logger.error({ kafka: entry.log }, entry.log.message);
-      else logger.warn({ kafka: entry.log }, entry.log.message);
-    },
+    logCreator: kafkaLog(logger),
   });
   const projector = createProjector({
     settings: {
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       dirtyTopic: config.PROJECTOR_DIRTY_TOPIC,
+      ...(config.PROJECTOR_APPLIED_TOPIC ? { appliedTopic: config.PROJECTOR_APPLIED_TOPIC } : {}),
       mirrorGroup: config.PROJECTOR_MIRROR_GROUP,
       recomputeGroup: config.PROJECTOR_RECOMPUTE_GROUP,
       stages: config.PROJECTOR_STAGES,

@@ -15,6 +15,11 @@ import { openStates, shiftsInProgress, type Tables, writeState } from './store.j
 export interface ProjectorSettings {
   readonly topicPrefix: string;
   readonly dirtyTopic: string;
+  /**
+   * Where stage 2 announces each recompute once it is in ClickHouse (same shape as a dirty mark), so
+   * that readers caching buckets (the query service) drop what changed. Unset: no announcements.
+   */
+  readonly appliedTopic?: string;
   readonly mirrorGroup: string;
   readonly recomputeGroup: string;
   readonly stages: 'both' | 'mirror' | 'recompute';
@@ -51,6 +56,7 @@ export const cdcTopics = (prefix: string): string[] => CONSUMED_TABLES.map((t) =
 /** Publishes marks keyed by equipment, so every mark of an equipment lands in one partition (one owner). */
 export function dirtyPublisher(producer: Producer, topic: string) {
   return async (marks: readonly DirtyMark[]) => {
+    if (marks.length === 0) return;
     await producer.send({
       topic,
       acks: -1,
@@ -150,7 +156,11 @@ export function createProjector(deps: ProjectorDeps): Projector {
         if (applied.length > 0)
           logger.info({ applied, database: tables.database }, 'ClickHouse migrations applied');
       }
-      const topics = [...(wantMirror ? cdcTopics(settings.topicPrefix) : []), settings.dirtyTopic];
+      const topics = [
+        ...(wantMirror ? cdcTopics(settings.topicPrefix) : []),
+        settings.dirtyTopic,
+        ...(wantRecompute && settings.appliedTopic ? [settings.appliedTopic] : []),
+      ];
       await waitForTopics(deps.kafka, topics, settings.topicWaitMs, logger);
       producer = deps.kafka.producer({
         createPartitioner: Partitioners.DefaultPartitioner,
@@ -187,6 +197,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
       }
       if (wantRecompute) {
         let recomputeLsn = 0n;
+        const announce = settings.appliedTopic ? dirtyPublisher(producer, settings.appliedTopic) : undefined;
         stages.push(
           createStage({
             ...common,
@@ -200,12 +211,18 @@ export function createProjector(deps: ProjectorDeps): Projector {
               const last = b.messages.at(-1);
               if (last && BigInt(last.offset) > recomputeLsn) recomputeLsn = BigInt(last.offset);
               const lastLsn = recomputeLsn;
-              await recompute({ tables, clock: deps.clock, metrics, logger }, collectWork(b.messages), () =>
+              const work = collectWork(b.messages);
+              await recompute({ tables, clock: deps.clock, metrics, logger }, work, () =>
                 writeState(
                   tables,
                   { key: 'recompute', lastLsn, lastEventMs: Number(last?.timestamp ?? 0) },
                   Date.now(),
                 ),
+              );
+              // After the write, before the offsets: a crash in between repeats the recompute and
+              // the announcement, never loses one.
+              await announce?.(
+                work.flatMap((w) => w.ranges.map((r) => ({ ...w.key, fromMs: r.fromMs, toMs: r.toMs }))),
               );
             },
           }),

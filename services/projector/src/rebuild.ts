@@ -17,6 +17,8 @@ export interface RebuildOptions {
   readonly database: string;
   readonly topicPrefix: string;
   readonly dirtyTopic: string;
+  /** Told to drop everything once the rebuilt tables are swapped in (see ProjectorSettings). */
+  readonly appliedTopic?: string;
   readonly mirrorGroup: string;
   readonly logger: Logger;
   readonly metrics: ProjectorMetrics;
@@ -183,6 +185,12 @@ export async function rebuild(opts: RebuildOptions): Promise<{ events: number; e
     ]);
     await opts.adminCh.command(sql`RENAME TABLE ${join(pairs)}`);
     opts.logger.info({ database: opts.database, old }, 'rebuilt tables swapped in');
+    if (opts.appliedTopic)
+      await producer.send({
+        topic: opts.appliedTopic,
+        acks: -1,
+        messages: [{ value: JSON.stringify({ flush: true }) }],
+      });
 
     // What the live projector wrote into the old tables while the replay ran is applied again, now
     // into the swapped-in tables, with dirty marks so stage 2 recomputes those buckets.

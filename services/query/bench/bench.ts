@@ -2,7 +2,11 @@
  * `pnpm bench:query`: the query service under load against a ClickHouse database of its own holding a year
  * of 15-minute component rows for 100 machines (10 lines of 10, one Berlin site), inserted directly.
  * The service runs as its own process (as in production); autocannon drives it with 100 connections.
- * Each scenario runs twice: with the short answer cache off (every request reads ClickHouse) and on.
+ * Three configurations, each over both scenarios:
+ *  - ClickHouse only: no fragment cache, no answer cache: every request reads ClickHouse;
+ *  - fragments: 3,000 distinct windows once each from an empty cache (cold), then again for the
+ *    duration (warm), then warm while the projector's topic announces 20 rewritten machine-days a second;
+ *  - answers: the 1 s answer cache alone, 100 distinct requests (a plant dashboard).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +15,7 @@ import { createClient } from '@clickhouse/client';
 import { generateApiKey } from '@takt/http';
 import { stack } from '@takt/testing';
 import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
 import { CONTRACT_DDL } from '../test/ddl.js';
 
 const DATABASE = process.env.BENCH_DATABASE ?? 'takt_bench_query';
@@ -21,9 +26,11 @@ const MACHINES = 100;
 const YEAR_START = Date.UTC(2025, 0, 1) / 1000;
 const BUCKETS = 365 * 96;
 const TENANT = '00000000-0000-4000-8000-000000000001';
+const APPLIED_TOPIC = 'takt.bench.query.applied';
+const ANNOUNCEMENTS_PER_S = 20;
 
 const s = stack();
-const admin = createClient({
+const adminCh = createClient({
   url: s.clickhouseUrl,
   username: s.clickhouseUser,
   password: s.clickhousePassword,
@@ -32,7 +39,7 @@ const admin = createClient({
 async function seed(): Promise<string> {
   const key = generateApiKey();
   const exists = await (
-    await admin.query({
+    await adminCh.query({
       query: `SELECT count() AS result FROM system.databases WHERE name = '${DATABASE}'`,
       format: 'JSONEachRow',
     })
@@ -43,7 +50,7 @@ async function seed(): Promise<string> {
   let rows = 0;
   if (Number(exists[0]?.result) === 1 && process.env.BENCH_RESEED !== '1') {
     const counted = await (
-      await admin.query({
+      await adminCh.query({
         query: `SELECT count() AS n FROM ${DATABASE}.oee_bucket_v1`,
         format: 'JSONEachRow',
       })
@@ -53,8 +60,8 @@ async function seed(): Promise<string> {
   if (rows !== expected) {
     console.log(`seeding ${DATABASE}: ${expected.toLocaleString('en')} component rows …`);
     const started = Date.now();
-    await admin.command({ query: `DROP DATABASE IF EXISTS ${DATABASE}` });
-    await admin.command({ query: `CREATE DATABASE ${DATABASE}` });
+    await adminCh.command({ query: `DROP DATABASE IF EXISTS ${DATABASE}` });
+    await adminCh.command({ query: `CREATE DATABASE ${DATABASE}` });
     const db = createClient({
       url: s.clickhouseUrl,
       username: s.clickhouseUser,
@@ -119,7 +126,7 @@ async function seed(): Promise<string> {
     await db.close();
     console.log(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
-  await admin.insert({
+  await adminCh.insert({
     table: `${DATABASE}.api_key_v1`,
     values: [
       {
@@ -137,7 +144,7 @@ async function seed(): Promise<string> {
   return key.key;
 }
 
-async function startService(resultCacheTtlMs: number): Promise<ChildProcess> {
+async function startService(env: Record<string, string>): Promise<ChildProcess> {
   const dir = fileURLToPath(new URL('..', import.meta.url));
   const child = spawn(`${dir}node_modules/.bin/tsx`, ['src/main.ts'], {
     cwd: dir,
@@ -151,7 +158,9 @@ async function startService(resultCacheTtlMs: number): Promise<ChildProcess> {
       CLICKHOUSE_PASSWORD: s.clickhousePassword,
       CLICKHOUSE_DATABASE: DATABASE,
       FRESHNESS_KAFKA: 'false',
-      RESULT_CACHE_TTL_MS: String(resultCacheTtlMs),
+      KAFKA_BROKERS: s.kafkaBrokers.join(','),
+      KAFKA_APPLIED_TOPIC: APPLIED_TOPIC,
+      ...env,
     },
   });
   for (let k = 0; k < 100; k++) {
@@ -197,41 +206,122 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
-async function run(scenario: Scenario, key: string, distinct: number) {
+async function run(scenario: Scenario, key: string, distinct: number, amount?: number) {
   let k = 0;
-  const result = await autocannon({
+  return autocannon({
     url: `http://127.0.0.1:${PORT}`,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    ...(amount === undefined ? { duration: DURATION_S } : { amount }),
     headers: { authorization: `Bearer ${key}` },
     requests: [{ setupRequest: (req) => ({ ...req, path: scenario.path(k++ % distinct) }) }],
   });
-  return result;
 }
+
+async function fragmentCacheLive(): Promise<boolean> {
+  const metrics = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
+  return /takt_query_fragment_cache\{[^}]*stat="live"[^}]*\} 1/.test(metrics);
+}
+
+/** Rewritten machine-days announced at a steady rate, as a projector applying late corrections would. */
+function announcer(kafka: Kafka): { stop(): Promise<number> } {
+  const producer = kafka.producer();
+  let sent = 0;
+  let stopped = false;
+  const done = (async () => {
+    await producer.connect();
+    while (!stopped) {
+      const e = Math.floor(Math.random() * MACHINES);
+      const day = YEAR_START * 1000 + Math.floor(Math.random() * 365) * DAY_S * 1000;
+      await producer.send({
+        topic: APPLIED_TOPIC,
+        messages: [
+          {
+            value: JSON.stringify({
+              tenantId: TENANT,
+              equipmentId: `e${e}`,
+              fromMs: day,
+              toMs: day + DAY_S * 1000,
+            }),
+          },
+        ],
+      });
+      sent++;
+      await sleep(1000 / ANNOUNCEMENTS_PER_S);
+    }
+    await producer.disconnect();
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+      return sent;
+    },
+  };
+}
+
+const line = (label: string, r: autocannon.Result) =>
+  `${label.padEnd(58)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  (${r.requests.total} requests, non-2xx ${r.non2xx}, errors ${r.errors})`;
 
 async function main(): Promise<void> {
   const key = await seed();
+  const kafka = new Kafka({
+    clientId: 'takt-bench-query',
+    brokers: s.kafkaBrokers,
+    logLevel: logLevel.ERROR,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: APPLIED_TOPIC, numPartitions: 4 }] });
+  await admin.disconnect();
   const rows: string[] = [];
-  for (const cacheTtl of [0, 1_000]) {
-    const service = await startService(cacheTtl);
-    try {
-      for (const scenario of SCENARIOS) {
-        // Warm-up: JIT, connection pools, ClickHouse marks cache.
-        // Uncached: 3,000 distinct requests, every one reads ClickHouse. Cached: a plant dashboard, 100 views.
-        const distinct = cacheTtl === 0 ? 3_000 : 100;
-        await run(scenario, key, distinct).catch(() => undefined);
-        const r = await run(scenario, key, distinct);
-        const line = `${scenario.name.padEnd(24)} cache ${cacheTtl === 0 ? 'off, 3000 distinct ' : `${cacheTtl} ms, 100 distinct`}  ${r.requests.average.toFixed(0).padStart(6)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  non-2xx ${r.non2xx}  errors ${r.errors}`;
-        console.log(line);
-        rows.push(line);
-      }
-    } finally {
-      await stopService(service);
+  const report = (label: string, r: autocannon.Result) => {
+    const text = line(label, r);
+    console.log(text);
+    rows.push(text);
+  };
+
+  let service = await startService({ FRAGMENT_CACHE_MAX: '0', RESULT_CACHE_TTL_MS: '0' });
+  try {
+    for (const scenario of SCENARIOS) {
+      // Warm-up: JIT, connection pools, ClickHouse marks cache.
+      await run(scenario, key, 3_000).catch(() => undefined);
+      report(`${scenario.name}, ClickHouse only, 3000 distinct`, await run(scenario, key, 3_000));
     }
+  } finally {
+    await stopService(service);
   }
-  await admin.close();
+
+  service = await startService({ RESULT_CACHE_TTL_MS: '0' });
+  try {
+    for (let k = 0; k < 100 && !(await fragmentCacheLive()); k++) await sleep(200);
+    if (!(await fragmentCacheLive())) throw new Error('the fragment cache did not go live (is Kafka up?)');
+    for (const scenario of SCENARIOS) {
+      report(`${scenario.name}, fragments cold, 3000 distinct once`, await run(scenario, key, 3_000, 3_000));
+      report(`${scenario.name}, fragments warm, 3000 distinct`, await run(scenario, key, 3_000));
+      const announcing = announcer(kafka);
+      const r = await run(scenario, key, 3_000);
+      const sent = await announcing.stop();
+      report(`${scenario.name}, fragments warm + ${(sent / DURATION_S).toFixed(0)} rewrites/s`, r);
+    }
+  } finally {
+    await stopService(service);
+  }
+
+  service = await startService({ FRAGMENT_CACHE_MAX: '0', RESULT_CACHE_TTL_MS: '1000' });
+  try {
+    for (const scenario of SCENARIOS) {
+      await run(scenario, key, 100).catch(() => undefined);
+      report(`${scenario.name}, answers cached 1 s, 100 distinct`, await run(scenario, key, 100));
+    }
+  } finally {
+    await stopService(service);
+  }
+  await admin.connect();
+  await admin.deleteTopics({ topics: [APPLIED_TOPIC] }).catch(() => undefined);
+  await admin.disconnect();
+  await adminCh.close();
   console.log(
-    `\n${CONNECTIONS} connections, ${DURATION_S} s per run, requests cycled over the distinct set\n${rows.join('\n')}`,
+    `\n${CONNECTIONS} connections, ${DURATION_S} s per timed run; requests cycle over the distinct set\n${rows.join('\n')}`,
   );
 }
 

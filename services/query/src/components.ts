@@ -159,6 +159,7 @@ export async function fetchCalendarComponents(
   window: Interval,
   granularity: CalendarGranularity,
 ): Promise<RollupInput[][]> {
+  if (granularity === 'total') return fetchComponents(clickhouse, tenantId, targets, window, 'window');
   const slotCount = (window.end - window.start) / BUCKET_MS;
   if (granularity === '15m' || slotCount > MAX_SLOTS)
     return fetchComponents(clickhouse, tenantId, targets, window, 'bucket');

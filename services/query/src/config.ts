@@ -16,6 +16,16 @@ export const queryEnv = baseEnv
     PLANT_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(5_000),
     /** Identical analytics requests within this time share one answer; 0 turns it off. */
     RESULT_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(1_000),
+    /** Where the projector announces its writes; the OEE fragment cache drops what they overlap. */
+    KAFKA_APPLIED_TOPIC: z.string().min(1).default('takt.projector.applied'),
+    /** OEE calendar buckets kept between requests (about 250 bytes each); 0 turns the cache off. */
+    FRAGMENT_CACHE_MAX: z.coerce.number().int().nonnegative().default(1_000_000),
+    /** Even with the feed live, a kept bucket is read again after this long. */
+    FRAGMENT_CACHE_MAX_AGE_MS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(15 * 60_000),
   });
 
 export type QueryConfig = z.infer<typeof queryEnv>;

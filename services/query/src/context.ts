@@ -1,5 +1,7 @@
 import type { ClickHouse } from '@takt/clickhouse';
+import type { FragmentCache } from './fragments.js';
 import type { LagProbe } from './freshness.js';
+import type { OeeFragment } from './oee.js';
 import type { PlantSource } from './plant.js';
 
 export type Clock = () => number;
@@ -11,4 +13,6 @@ export interface QueryDeps {
   /** Serialized answers of identical requests within a short time, shared between callers. */
   readonly answers: (key: string, compute: () => Promise<string>) => Promise<string>;
   readonly lagProbe: LagProbe | undefined;
+  /** Calendar buckets of earlier OEE answers, kept while the projector's write announcements arrive. */
+  readonly fragments: FragmentCache<OeeFragment> | undefined;
 }

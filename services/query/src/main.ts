@@ -1,9 +1,13 @@
 import { createClickHouse } from '@takt/clickhouse';
 import { createMetricsRegistry } from '@takt/http';
-import { createLogger, runMain, stopOnSignals } from '@takt/log';
+import { createLogger, kafkaLog, runMain, stopOnSignals } from '@takt/log';
+import { Kafka, logLevel } from 'kafkajs';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { FragmentCache } from './fragments.js';
 import { kafkaLagProbe } from './freshness.js';
+import { invalidationFeed } from './invalidation.js';
+import type { OeeFragment } from './oee.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -26,6 +30,29 @@ async function main(): Promise<void> {
         dirtyTopic: config.KAFKA_DIRTY_TOPIC,
       })
     : undefined;
+  // The fragment cache is only as good as the projector's announcements: it needs Kafka.
+  const fragments =
+    config.FRAGMENT_CACHE_MAX > 0
+      ? new FragmentCache<OeeFragment>({
+          maxFragments: config.FRAGMENT_CACHE_MAX,
+          maxAgeMs: config.FRAGMENT_CACHE_MAX_AGE_MS,
+        })
+      : undefined;
+  const feed =
+    fragments === undefined
+      ? undefined
+      : invalidationFeed({
+          kafka: new Kafka({
+            clientId: config.KAFKA_CLIENT_ID ?? 'takt-query',
+            brokers: config.KAFKA_BROKERS,
+            logLevel: logLevel.WARN,
+            logCreator: kafkaLog(logger),
+          }),
+          topic: config.KAFKA_APPLIED_TOPIC,
+          cache: fragments,
+          logger,
+        });
+  await feed?.start();
   const app = await buildApp({
     clickhouse,
     logger,
@@ -35,6 +62,7 @@ async function main(): Promise<void> {
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     plantCacheTtlMs: config.PLANT_CACHE_TTL_MS,
     resultCacheTtlMs: config.RESULT_CACHE_TTL_MS,
+    ...(fragments === undefined ? {} : { fragments }),
   });
   await app.listen({ host: config.HOST, port: config.PORT });
 
@@ -42,6 +70,7 @@ async function main(): Promise<void> {
     // Reverse order of start: drain in-flight requests first, then the clients they were using.
     await app.close();
     await lagProbe?.close();
+    await feed?.stop();
     await clickhouse.close();
   });
 }

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { QueryDeps } from '../context.js';
 import { kpiRows } from '../kpis.js';
-import { oeeRows } from '../oee.js';
+import { oeeAnswer } from '../oee.js';
 import { CODE, parseIds, parseSensorWindow, parseWindow } from '../params.js';
 import { paretoRows } from '../pareto.js';
 import { resolveScope } from '../plant.js';
@@ -38,10 +38,8 @@ export function registerAnalyticsRoutes(app: TaktApp, deps: QueryDeps): void {
       const key = `oee|${tenantId}|${q.scope}|${targets.map((t) => t.scopeId).join(',')}|${window.start}|${window.end}|${q.granularity}`;
       return json(
         reply,
-        await deps.answers(key, async () =>
-          JSON.stringify({
-            rows: await oeeRows(deps.clickhouse, tenantId, targets, window, q.granularity),
-          }),
+        await deps.answers(key, () =>
+          oeeAnswer(deps.clickhouse, tenantId, targets, window, q.granularity, deps.fragments),
         ),
       );
     },

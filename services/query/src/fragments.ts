@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * What an answer knows of a set of equipment over one time range (a calendar bucket of the answer,
+ * clipped to its window): for OEE, the summed components and the rendered row. An analyst's next window mostly repeats the last one's buckets (the next day,
+ * another line of the same site, a wider month), so answers are assembled from fragments and only the
+ * missing ranges are read from ClickHouse.
+ *
+ * A fragment is correct until the projector rewrites a bucket under it. The projector announces every
+ * write after it lands (`takt.projector.applied`); `invalidate` drops the fragments it overlaps. Fills
+ * race with those announcements: a read that began before an announcement for one of its equipment may
+ * have seen the old rows, so it is not kept (`begin` / `put`). Without a live feed nothing is kept.
+ */
+
+export interface EquipmentSet {
+  readonly tenantId: string;
+  readonly equipmentIds: readonly string[];
+  /** Same tenant and same equipment (in any order) give the same key. */
+  readonly key: string;
+}
+
+export function equipmentSet(tenantId: string, equipmentIds: readonly string[]): EquipmentSet {
+  const digest = createHash('sha1')
+    .update([...equipmentIds].sort().join(','))
+    .digest('base64url');
+  return { tenantId, equipmentIds, key: `${tenantId}|${equipmentIds.length}|${digest}` };
+}
+
+export interface FragmentCacheOptions {
+  /** Memory bound: a fragment costs about 250 bytes. */
+  readonly maxFragments: number;
+  /** A fragment older than this is read again, whatever the feed said: a bound on any lost message. */
+  readonly maxAgeMs: number;
+  readonly clock?: () => number;
+}
+
+interface Fragment<T> {
+  readonly at: number;
+  readonly value: T;
+}
+
+interface Stored<T> {
+  readonly set: EquipmentSet;
+  /** By range start, then end: windows clip their first and last buckets differently. */
+  readonly fragments: Map<number, Map<number, Fragment<T>>>;
+}
+
+export interface FragmentStats {
+  readonly live: boolean;
+  readonly fragments: number;
+  readonly sets: number;
+  readonly hits: number;
+  readonly misses: number;
+}
+
+const memberKey = (tenantId: string, equipmentId: string) => `${tenantId}|${equipmentId}`;
+
+export class FragmentCache<T> {
+  private readonly stored = new Map<string, Stored<T>>();
+  /** Equipment → the keys of the stored sets that contain it. */
+  private readonly members = new Map<string, Set<string>>();
+  /** Equipment → the sequence number of the last announcement that touched it. */
+  private readonly touched = new Map<string, number>();
+  private seq = 0;
+  /** Fills that began before this sequence number are not kept (the feed was down or restarted). */
+  private floor = Number.MAX_SAFE_INTEGER;
+  private size = 0;
+  private hits = 0;
+  private misses = 0;
+  private readonly clock: () => number;
+
+  constructor(private readonly opts: FragmentCacheOptions) {
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  /** Whether fragments are being kept: only while the invalidation feed is live. */
+  get live(): boolean {
+    return this.floor !== Number.MAX_SAFE_INTEGER;
+  }
+
+  /** The feed is live from now on: keep fills that begin after this call. */
+  enable(): void {
+    this.seq += 1;
+    this.floor = this.seq;
+  }
+
+  /** The feed is down: forget everything and keep nothing until `enable`. */
+  disable(): void {
+    this.floor = Number.MAX_SAFE_INTEGER;
+    this.clear();
+  }
+
+  /** Everything changed at once (a rebuild swapped the tables in). */
+  flush(): void {
+    this.seq += 1;
+    if (this.live) this.floor = this.seq;
+    this.clear();
+  }
+
+  /** A token for a fill about to read ClickHouse; `put` keeps its result only if nothing changed since. */
+  begin(): number {
+    return this.seq;
+  }
+
+  get(set: EquipmentSet, start: number, end: number): T | undefined {
+    const stored = this.stored.get(set.key);
+    const fragment = stored?.fragments.get(start)?.get(end);
+    if (fragment === undefined || this.clock() - fragment.at > this.opts.maxAgeMs) {
+      this.misses += 1;
+      return undefined;
+    }
+    this.hits += 1;
+    return fragment.value;
+  }
+
+  /** Keeps the fragments of one fill, unless an announcement for one of its equipment came after `token`. */
+  put(
+    set: EquipmentSet,
+    token: number,
+    fragments: readonly { start: number; end: number; value: T }[],
+  ): boolean {
+    if (token < this.floor || fragments.length === 0) return false;
+    for (const id of set.equipmentIds)
+      if ((this.touched.get(memberKey(set.tenantId, id)) ?? 0) > token) return false;
+    let stored = this.stored.get(set.key);
+    if (stored === undefined) {
+      stored = { set, fragments: new Map() };
+      this.stored.set(set.key, stored);
+      for (const id of set.equipmentIds) {
+        const key = memberKey(set.tenantId, id);
+        const sets = this.members.get(key);
+        if (sets === undefined) this.members.set(key, new Set([set.key]));
+        else sets.add(set.key);
+      }
+    }
+    const at = this.clock();
+    for (const f of fragments) {
+      let ends = stored.fragments.get(f.start);
+      if (ends === undefined) {
+        ends = new Map();
+        stored.fragments.set(f.start, ends);
+      }
+      if (!ends.has(f.end)) this.size += 1;
+      ends.set(f.end, { at, value: f.value });
+    }
+    if (this.size > this.opts.maxFragments) this.evict();
+    return true;
+  }
+
+  /** The projector rewrote the buckets of one equipment in `[fromMs, toMs)`. */
+  invalidate(tenantId: string, equipmentId: string, fromMs: number, toMs: number): void {
+    this.seq += 1;
+    const key = memberKey(tenantId, equipmentId);
+    this.touched.set(key, this.seq);
+    for (const setKey of this.members.get(key) ?? []) {
+      const stored = this.stored.get(setKey);
+      if (stored === undefined) continue;
+      for (const [start, ends] of stored.fragments) {
+        if (start >= toMs) continue;
+        for (const end of ends.keys()) {
+          if (end <= fromMs) continue;
+          ends.delete(end);
+          this.size -= 1;
+        }
+        if (ends.size === 0) stored.fragments.delete(start);
+      }
+    }
+  }
+
+  stats(): FragmentStats {
+    return {
+      live: this.live,
+      fragments: this.size,
+      sets: this.stored.size,
+      hits: this.hits,
+      misses: this.misses,
+    };
+  }
+
+  private clear(): void {
+    this.stored.clear();
+    this.members.clear();
+    this.size = 0;
+  }
+
+  /** Drops the sets stored longest ago until a tenth of the room is free again. */
+  private evict(): void {
+    const target = Math.floor(this.opts.maxFragments * 0.9);
+    for (const [key, stored] of this.stored) {
+      if (this.size <= target) break;
+      for (const ends of stored.fragments.values()) this.size -= ends.size;
+      this.stored.delete(key);
+      for (const id of stored.set.equipmentIds) {
+        const member = memberKey(stored.set.tenantId, id);
+        const sets = this.members.get(member);
+        sets?.delete(key);
+        if (sets?.size === 0) this.members.delete(member);
+      }
+    }
+  }
+}
