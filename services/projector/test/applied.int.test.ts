@@ -4,7 +4,7 @@ import { waitFor } from '@takt/testing';
 import type { Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestTenant } from '../../ingest/test/harness.js';
-import { makeTopics, type Pipeline, send, startPipeline } from './harness.js';
+import { type Pipeline, send, startPipeline } from './harness.js';
 import { at, atMs, seedMasterData } from './scenario.js';
 
 interface Announcement {
@@ -27,11 +27,9 @@ describe('projector: announcements of applied recomputes', () => {
   beforeAll(async () => {
     p = await startPipeline();
     t = await p.ingest.tenant();
-    const appliedTopic = `${p.prefix}.projector.applied`;
-    await makeTopics(p.kafka, [appliedTopic], 2);
     consumer = p.kafka.consumer({ groupId: `${p.prefix}-applied-reader` });
     await consumer.connect();
-    await consumer.subscribe({ topic: appliedTopic, fromBeginning: true });
+    await consumer.subscribe({ topic: p.settings.appliedTopic!, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
         const mark = JSON.parse(message.value!.toString('utf8')) as Omit<Announcement, 'storedPq'>;
@@ -42,7 +40,7 @@ describe('projector: announcements of applied recomputes', () => {
         seen.push({ ...mark, storedPq: Number(row?.pq ?? 0) });
       },
     });
-    await p.startProjector({ appliedTopic });
+    await p.startProjector();
   });
   afterAll(async () => {
     await consumer?.disconnect();

@@ -51,9 +51,10 @@ export async function startPipeline(
   const kafka = testKafka();
   const ingest = await startIngest();
   const dirtyTopic = `${prefix}.projector.dirty`;
-  const topics = [...cdcTopics(prefix), dirtyTopic];
+  const appliedTopic = `${prefix}.projector.applied`;
+  const topics = [...cdcTopics(prefix), dirtyTopic, appliedTopic];
   await makeTopics(kafka, cdcTopics(prefix), opts.cdcPartitions ?? 2);
-  await makeTopics(kafka, [dirtyTopic], opts.dirtyPartitions ?? 3);
+  await makeTopics(kafka, [dirtyTopic, appliedTopic], opts.dirtyPartitions ?? 3);
   const s = stack();
   await registerConnector(connector, {
     ...CAPTURED.config,
@@ -77,6 +78,7 @@ export async function startPipeline(
   const settings: ProjectorSettings = {
     topicPrefix: prefix,
     dirtyTopic,
+    appliedTopic,
     mirrorGroup: `${prefix}-mirror`,
     recomputeGroup: `${prefix}-recompute`,
     stages: 'both',
@@ -103,6 +105,7 @@ export async function startPipeline(
       CLICKHOUSE_PASSWORD: s.clickhousePassword,
       CLICKHOUSE_DATABASE: chDb.name,
       PROJECTOR_DIRTY_TOPIC: dirtyTopic,
+      PROJECTOR_APPLIED_TOPIC: appliedTopic,
       PROJECTOR_MIRROR_GROUP: settings.mirrorGroup,
       PROJECTOR_RECOMPUTE_GROUP: settings.recomputeGroup,
       PROJECTOR_OPEN_STATE_INTERVAL_MS: String(settings.openStateIntervalMs),

@@ -126,6 +126,7 @@ describe('projector: scenario through the ingest API', () => {
         database: p.chDb.name,
         topicPrefix: p.prefix,
         dirtyTopic: p.settings.dirtyTopic,
+        ...(p.settings.appliedTopic ? { appliedTopic: p.settings.appliedTopic } : {}),
         mirrorGroup: p.settings.mirrorGroup,
         logger: createLogger({ service: 'projector', level: 'silent' }),
         metrics: createProjectorMetrics(createMetricsRegistry('projector')),

@@ -48,7 +48,28 @@ async function groupLag(admin: Admin, groupId: string, topics: readonly string[]
   return lag;
 }
 
+/**
+ * The CDC tables the projector's mirror stage consumes (CONSUMED_TABLES in services/projector/src/rows.ts,
+ * pinned to it by a test). Debezium also writes topics nobody projects (tenant, ingest_batch,
+ * debezium_heartbeat); the mirror group never commits offsets there, so counting them would report
+ * their whole retained history as lag and `caughtUp` would never be true.
+ */
+export const PROJECTED_TABLES = [
+  'dim_site',
+  'dim_line',
+  'dim_equipment',
+  'dim_product',
+  'dim_downtime_reason',
+  'fact_shift',
+  'fact_equipment_state',
+  'fact_production',
+  'fact_maintenance',
+  'fact_sensor_reading',
+  'api_key',
+] as const;
+
 export function kafkaLagProbe(options: KafkaLagOptions): LagProbe {
+  const projected = new Set<string>(PROJECTED_TABLES.map((t) => `${options.topicPrefix}.public.${t}`));
   const kafka = new Kafka({
     clientId: options.clientId ?? 'takt-query',
     brokers: [...options.brokers],
@@ -76,7 +97,7 @@ export function kafkaLagProbe(options: KafkaLagOptions): LagProbe {
       try {
         const a = await connected();
         const topics = await a.listTopics();
-        const cdc = topics.filter((t) => t.startsWith(`${options.topicPrefix}.public.`));
+        const cdc = topics.filter((t) => projected.has(t));
         const dirty = topics.filter((t) => t === options.dirtyTopic);
         const [mirror, recompute] = await Promise.all([
           groupLag(a, options.mirrorGroup, cdc),

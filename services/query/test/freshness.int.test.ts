@@ -1,7 +1,8 @@
 import { createTopics, deleteTopics, testKafka, uniqueName } from '@takt/testing';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaLagProbe, type LagProbe } from '../src/freshness.js';
+import { CONSUMED_TABLES } from '../../projector/src/rows.js';
+import { kafkaLagProbe, type LagProbe, PROJECTED_TABLES } from '../src/freshness.js';
 import { type QueryHarness, startQuery, type TestTenant } from './harness.js';
 
 const NOW = Date.parse('2026-04-01T12:00:00Z');
@@ -41,6 +42,8 @@ describe('/v1/freshness without Kafka', () => {
 describe('/v1/freshness against the real Kafka', () => {
   const prefix = uniqueName('tq');
   const cdcTopic = `${prefix}.public.fact_production`;
+  // Debezium writes this table's topic too, but the projector never consumes it.
+  const unprojectedTopic = `${prefix}.public.ingest_batch`;
   const dirtyTopic = `${prefix}.projector.dirty`;
   const mirrorGroup = `${prefix}-mirror`;
   const recomputeGroup = `${prefix}-recompute`;
@@ -51,7 +54,7 @@ describe('/v1/freshness against the real Kafka', () => {
   let t: TestTenant;
 
   beforeAll(async () => {
-    await createTopics(kafka, [cdcTopic, dirtyTopic], { partitions: 2 });
+    await createTopics(kafka, [cdcTopic, dirtyTopic, unprojectedTopic], { partitions: 2 });
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({
@@ -59,6 +62,7 @@ describe('/v1/freshness against the real Kafka', () => {
       messages: Array.from({ length: 6 }, (_, k) => ({ key: `k${k}`, value: 'x', partition: k % 2 })),
     });
     await producer.send({ topic: dirtyTopic, messages: [{ key: 'a', value: '{}', partition: 0 }] });
+    await producer.send({ topic: unprojectedTopic, messages: [{ key: 'b', value: '{}', partition: 1 }] });
     await producer.disconnect();
     admin = kafka.admin();
     await admin.connect();
@@ -80,7 +84,7 @@ describe('/v1/freshness against the real Kafka', () => {
     await h?.close();
     await probe?.close();
     await admin?.disconnect();
-    await deleteTopics(kafka, [cdcTopic, dirtyTopic]);
+    await deleteTopics(kafka, [cdcTopic, dirtyTopic, unprojectedTopic]);
   });
 
   const freshness = async () => (await h.app.inject({ url: '/v1/freshness', headers: t.auth() })).json();
@@ -90,6 +94,10 @@ describe('/v1/freshness against the real Kafka', () => {
       topic,
       partitions: offsets.map(([partition, offset]) => ({ partition, offset: String(offset) })),
     });
+
+  it('counts exactly the topics the projector consumes', () => {
+    expect([...PROJECTED_TABLES].sort()).toEqual([...CONSUMED_TABLES].sort());
+  });
 
   it('a group that never committed lags by everything retained', async () => {
     expect(await probe.lag()).toEqual({ mirror: 6, recompute: 1 });
@@ -105,7 +113,7 @@ describe('/v1/freshness against the real Kafka', () => {
     expect(await freshness()).toMatchObject({ caughtUp: false, lagMs: 7_000 });
   });
 
-  it('both groups at the end of every partition: caught up, lag 0', async () => {
+  it('both groups at the end of every partition they consume: caught up, lag 0', async () => {
     await commit(recomputeGroup, dirtyTopic, [
       [0, 1],
       [1, 0],
