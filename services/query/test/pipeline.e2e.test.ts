@@ -32,7 +32,10 @@ import { Simulator } from '../../simulator/src/model.js';
 import { buildPlant, type Plant } from '../../simulator/src/plant.js';
 import { run } from '../../simulator/src/run.js';
 import { buildApp } from '../src/app.js';
+import { FragmentCache } from '../src/fragments.js';
 import { kafkaLagProbe, type LagProbe } from '../src/freshness.js';
+import { invalidationFeed } from '../src/invalidation.js';
+import type { OeeFragment } from '../src/oee.js';
 import { expectedOee, type Fixture, targetsOf } from './plant-fixture.js';
 
 /**
@@ -65,6 +68,7 @@ let p: Pipeline;
 let t: TestTenant;
 let other: TestTenant;
 let query: TaktApp;
+let ingestUrl: string;
 let probe: LagProbe;
 /** The query app's clock, so KPIs over open maintenance work are evaluated at a known instant. */
 let now: number;
@@ -77,6 +81,7 @@ const codes = {
   berlinLine: '',
   kolkataLine: '',
   equipment: [] as string[],
+  product: '',
 };
 
 async function call(url: string, key: string, method: 'PUT' | 'POST', path: string, body: object) {
@@ -224,6 +229,7 @@ beforeAll(async () => {
   other = await p.ingest.tenant();
   await p.ingest.app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(p.ingest.app.server.address() as AddressInfo).port}`;
+  ingestUrl = url;
   await p.startProjector();
 
   const plant: Plant = buildPlant({ machines: 4, lines: 2, seed: SEED });
@@ -234,6 +240,7 @@ beforeAll(async () => {
   codes.berlinLine = plant.lines.find((l) => zoneOfLine(l.code) === 'Europe/Berlin')!.code;
   codes.kolkataLine = plant.lines.find((l) => zoneOfLine(l.code) === 'Asia/Kolkata')!.code;
   codes.equipment = plant.equipment.map((e) => e.code);
+  codes.product = plant.products[0]!.code;
 
   const summary = await run({
     simulator: new Simulator({ plant, seed: SEED, sensorIntervalMs: 5 * MINUTE }),
@@ -877,4 +884,90 @@ describe('bad parameters', () => {
       ).toBe(true);
     });
   }
+});
+
+// Last, because it adds a fact: the service as deployed, with its fragment cache following the
+// projector's announcements, answers like the uncached app, and shows a correction posted later.
+describe('the fragment cache follows the projector', () => {
+  it('answers from kept buckets, then reads again what a new fact rewrote', async () => {
+    const cache = new FragmentCache<OeeFragment>({ maxFragments: 100_000, maxAgeMs: 600_000 });
+    const feed = invalidationFeed({
+      kafka: p.kafka,
+      topic: p.settings.appliedTopic!,
+      cache,
+      logger: createLogger({ service: 'query', level: 'silent' }),
+    });
+    await feed.start();
+    const cached = await buildApp({
+      clickhouse: p.ch,
+      logger: createLogger({ service: 'query', level: 'silent' }),
+      metrics: createMetricsRegistry('query'),
+      clock: () => now,
+      authCacheTtlMs: 0,
+      plantCacheTtlMs: 0,
+      resultCacheTtlMs: 0,
+      fragments: cache,
+    });
+    const oee = async (scope: Scope, ids: readonly string[], g: Granularity, w: Interval) => {
+      const res = await cached.inject({
+        method: 'GET',
+        url: '/v1/oee',
+        query: params(scope, ids, g, w),
+        headers: t.auth('read'),
+      });
+      expect(res.statusCode).toBe(200);
+      return res.json().rows;
+    };
+    try {
+      await waitFor(async () => cache.live, { timeoutMs: 30_000, what: 'the invalidation feed to fetch' });
+      const calendar = CASES.filter(([g]) => g !== 'shift');
+      for (const pass of ['cold', 'warm']) {
+        const misses = cache.stats().misses;
+        for (const [g, w] of calendar)
+          for (const [scope, ids] of scopes())
+            expect(await oee(scope, ids, g, w), `${pass} ${scope} ${g}`).toEqual(
+              expectedOee(fx, scope, ids, w, g),
+            );
+        if (pass === 'warm') expect(cache.stats().misses).toBe(misses);
+      }
+
+      // A late count for a Berlin machine on Monday morning, inside its shift.
+      const machine = fx.equipment.find(
+        (e) => fx.lines.find((l) => l.id === e.lineId)?.code === codes.berlinLine,
+      )!;
+      const window = win('2026-10-19T00:00:00Z', '2026-11-02T00:00:00Z');
+      const before = await oee('line', [codes.berlinLine], 'day', window);
+      await call(ingestUrl, t.keys.ingest, 'POST', '/v1/production-counts', {
+        batchId: '0c5e7d2a-9b41-4e0f-bb6c-3d2f1a7e9c26',
+        records: [
+          {
+            equipmentCode: machine.code,
+            productCode: codes.product,
+            start: '2026-10-26T08:00:00Z',
+            end: '2026-10-26T08:10:00Z',
+            total: 50,
+            good: 47,
+            scrap: 3,
+          },
+        ],
+      });
+      let expected: unknown;
+      await waitFor(
+        async () => {
+          const after = (await factsOf(p.ingest, t.id, Date.now())).fixture;
+          expected = expectedOee(after, 'line', [codes.berlinLine], window, 'day');
+          return (
+            JSON.stringify(await oee('line', [codes.berlinLine], 'day', window)) === JSON.stringify(expected)
+          );
+        },
+        { timeoutMs: 60_000, intervalMs: 500, what: 'the cached answer to show the new count' },
+      );
+      expect(expected).not.toEqual(before);
+      const produced = (rows: { produced: number }[]) => rows.reduce((n, r) => n + r.produced, 0);
+      expect(produced(expected as { produced: number }[])).toBe(produced(before) + 50);
+    } finally {
+      await cached.close();
+      await feed.stop();
+    }
+  });
 });
