@@ -40,11 +40,14 @@ export interface InvalidationFeedOptions {
   readonly logger: Logger;
   /** Without a completed fetch for this long the feed counts as down and the cache keeps nothing. */
   readonly staleAfterMs?: number;
+  /** Between attempts to start consuming (a missing topic, Kafka down at start). */
+  readonly retryMs?: number;
   readonly clock?: () => number;
 }
 
 export interface InvalidationFeed {
-  start(): Promise<void>;
+  /** Starts following the topic in the background: the service answers (uncached) meanwhile. */
+  start(): void;
   stop(): Promise<void>;
 }
 
@@ -70,28 +73,27 @@ export function invalidationFeed(opts: InvalidationFeedOptions): InvalidationFee
     opts.cache.disable();
   };
 
-  return {
-    async start() {
-      const c = opts.kafka.consumer({
-        groupId,
-        // Short fetch waits make the watchdog's "no fetch lately" a real sign of trouble.
-        maxWaitTimeInMs: Math.min(1_000, staleAfterMs / 4),
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1_000,
-        allowAutoTopicCreation: false,
-      });
-      consumer = c;
-      c.on(c.events.FETCH, () => {
-        lastFetch = clock();
-        if (!opts.cache.live) {
-          opts.cache.enable();
-          opts.logger.info({ topic: opts.topic }, 'OEE fragment cache on');
-        }
-      });
-      c.on(c.events.GROUP_JOIN, () => down('consumer (re)joined its group'));
-      c.on(c.events.CRASH, () => down('consumer crashed'));
-      c.on(c.events.STOP, () => down('consumer stopped'));
-      c.on(c.events.DISCONNECT, () => down('consumer disconnected'));
+  const consume = async (): Promise<Consumer> => {
+    const c = opts.kafka.consumer({
+      groupId,
+      // Short fetch waits make the watchdog's "no fetch lately" a real sign of trouble.
+      maxWaitTimeInMs: Math.min(1_000, staleAfterMs / 4),
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      allowAutoTopicCreation: false,
+    });
+    c.on(c.events.FETCH, () => {
+      lastFetch = clock();
+      if (!opts.cache.live) {
+        opts.cache.enable();
+        opts.logger.info({ topic: opts.topic }, 'OEE fragment cache on');
+      }
+    });
+    c.on(c.events.GROUP_JOIN, () => down('consumer (re)joined its group'));
+    c.on(c.events.CRASH, () => down('consumer crashed'));
+    c.on(c.events.STOP, () => down('consumer stopped'));
+    c.on(c.events.DISCONNECT, () => down('consumer disconnected'));
+    try {
       await c.connect();
       await c.subscribe({ topic: opts.topic, fromBeginning: false });
       await c.run({
@@ -102,14 +104,47 @@ export function invalidationFeed(opts: InvalidationFeedOptions): InvalidationFee
           else opts.cache.invalidate(applied.tenantId, applied.equipmentId, applied.fromMs, applied.toMs);
         },
       });
+      return c;
+    } catch (err) {
+      await c.disconnect().catch(() => undefined);
+      throw err;
+    }
+  };
+
+  let stopped = false;
+  let starting: Promise<void> | undefined;
+  let retry: NodeJS.Timeout | undefined;
+
+  return {
+    start() {
+      const attempt = async (): Promise<void> => {
+        try {
+          consumer = await consume();
+          if (stopped) await consumer.disconnect();
+        } catch (err) {
+          if (stopped) return;
+          opts.logger.warn(
+            { err, topic: opts.topic },
+            'cannot follow the projector announcements yet; OEE answers are read uncached meanwhile',
+          );
+          retry = setTimeout(() => {
+            starting = attempt();
+          }, opts.retryMs ?? 5_000);
+          retry.unref();
+        }
+      };
+      starting = attempt();
       watchdog = setInterval(() => {
         if (opts.cache.live && clock() - lastFetch > staleAfterMs) down(`no fetch for ${staleAfterMs} ms`);
       }, staleAfterMs / 4);
       watchdog.unref();
     },
     async stop() {
-      // Reverse order of start: no more checks, then the consumer, then its group (one per process).
+      // Reverse order of start: no more checks or attempts, then the consumer, then its group.
+      stopped = true;
       if (watchdog) clearInterval(watchdog);
+      if (retry) clearTimeout(retry);
+      await starting;
       opts.cache.disable();
       await consumer?.disconnect();
       const admin = opts.kafka.admin();

@@ -52,7 +52,7 @@ async function main(): Promise<void> {
           cache: fragments,
           logger,
         });
-  await feed?.start();
+  feed?.start();
   const app = await buildApp({
     clickhouse,
     logger,

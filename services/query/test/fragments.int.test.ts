@@ -30,7 +30,7 @@ beforeAll(async () => {
     cache,
     logger: createLogger({ service: 'query', level: 'silent' }),
   });
-  await feed.start();
+  feed.start();
   producer = kafka.producer();
   await producer.connect();
   h = await startQuery({ fragments: cache });
@@ -187,5 +187,28 @@ describe('OEE answers from kept fragments', () => {
       expectedOee(fx, 'line', ['BER-L2'], window, 'day'),
     );
     expect(cache.stats().fragments).toBe(0);
+  });
+
+  it('starts without its topic, answering uncached, and goes live once the topic exists', async () => {
+    const late = `${topicPrefix()}.projector.applied`;
+    const lateCache = new FragmentCache<OeeFragment>({ maxFragments: 1_000, maxAgeMs: 600_000 });
+    const lateFeed = invalidationFeed({
+      kafka,
+      topic: late,
+      cache: lateCache,
+      logger: createLogger({ service: 'query', level: 'silent' }),
+      retryMs: 300,
+    });
+    lateFeed.start();
+    try {
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(lateCache.live).toBe(false);
+      await makeTopics(kafka, [late], 1);
+      await waitFor(async () => lateCache.live, { timeoutMs: 30_000, what: 'the feed to find its topic' });
+    } finally {
+      await lateFeed.stop();
+      await deleteTopics(kafka, [late]).catch(() => undefined);
+    }
+    expect(lateCache.live).toBe(false);
   });
 });

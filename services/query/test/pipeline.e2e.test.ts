@@ -897,7 +897,7 @@ describe('the fragment cache follows the projector', () => {
       cache,
       logger: createLogger({ service: 'query', level: 'silent' }),
     });
-    await feed.start();
+    feed.start();
     const cached = await buildApp({
       clickhouse: p.ch,
       logger: createLogger({ service: 'query', level: 'silent' }),
