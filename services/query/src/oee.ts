@@ -115,16 +115,9 @@ async function calendarFragments(
       bucketsOf.set(t.timeZone, buckets);
     }
     const set = equipmentSet(tenantId, t.equipmentIds);
-    let first = -1;
-    let last = -1;
-    const kept = buckets.map((b, k) => {
-      const fragment = fragments?.get(set, b.start, b.end);
-      if (fragment === undefined) {
-        if (first < 0) first = k;
-        last = k;
-      }
-      return fragment;
-    });
+    const kept = fragments?.getAll(set, buckets) ?? buckets.map(() => undefined);
+    const first = kept.indexOf(undefined);
+    const last = kept.lastIndexOf(undefined);
     out.push(kept as OeeFragment[]);
     if (first >= 0) pending.push({ index, set, buckets: kept, first, last });
   });
