@@ -1,7 +1,7 @@
-import { computeKpis, type Interval, maintenanceTotals, secondsOf, sumComponents } from '@takt/domain';
+import { type Interval, secondsOf } from '@takt/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type QueryHarness, startQuery, type TestTenant } from './harness.js';
-import { buildFixture, type Fixture, storeFixture, targetsOf } from './plant-fixture.js';
+import { buildFixture, expectedKpis, type Fixture, storeFixture, targetsOf } from './plant-fixture.js';
 
 const NOW = Date.parse('2026-04-01T00:00:00Z');
 let h: QueryHarness;
@@ -49,31 +49,7 @@ describe('/v1/kpis equals computeKpis over the same components and maintenance e
       it(`${scope} ${new Date(window.start).toISOString()}`, async () => {
         const res = await get(a, '/v1/kpis', q(scope, ids.join(','), window));
         expect(res.status).toBe(200);
-        const expected = targetsOf(fx, scope, ids).map(({ code, members }) => {
-          const ids = new Set(members.map((e) => e.id));
-          const c = sumComponents(
-            members
-              .flatMap((e) => fx.components.get(e.id) ?? [])
-              .filter((r) => r.bucketStart >= window.start && r.bucketStart < window.end),
-          );
-          const totals = maintenanceTotals(
-            fx.maintenance.filter((m) => ids.has(m.equipmentId)),
-            window,
-            NOW,
-          );
-          return {
-            scopeId: code,
-            from: new Date(window.start).toISOString(),
-            to: new Date(window.end).toISOString(),
-            ...computeKpis(c, totals),
-            plannedOperationS: secondsOf(c.pot),
-            productionS: secondsOf(c.apt),
-            produced: c.pq,
-            failures: totals.failures,
-            correctiveMaintenanceS: secondsOf(totals.correctiveMs),
-            preventiveMaintenanceS: secondsOf(totals.preventiveMs),
-          };
-        });
+        const expected = expectedKpis(fx, scope, ids, window, NOW);
         expect(res.body.rows).toEqual(expected);
       });
     }

@@ -1,12 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import {
   type ComponentRow,
-  computeKpis,
   GRANULARITIES,
   type Granularity,
   type Interval,
   intersect,
-  maintenanceTotals,
   normalize,
   type Shift,
   secondsOf,
@@ -36,7 +34,7 @@ import { FragmentCache } from '../src/fragments.js';
 import { kafkaLagProbe, type LagProbe } from '../src/freshness.js';
 import { invalidationFeed } from '../src/invalidation.js';
 import type { OeeFragment } from '../src/oee.js';
-import { expectedOee, type Fixture, targetsOf } from './plant-fixture.js';
+import { expectedKpis, expectedOee, type Fixture, targetsOf } from './plant-fixture.js';
 
 /**
  * The whole pipeline, end to end: the simulator posts a plant's facts over real HTTP to the ingest
@@ -565,35 +563,6 @@ describe('local time', () => {
   });
 });
 
-/** ISO 22400 KPIs per target from the domain: summed components and maintenance started in the window. */
-function expectedKpis(scope: Scope, ids: readonly string[], window: Interval) {
-  return targetsOf(fx, scope, ids).map(({ code, members }) => {
-    const memberIds = new Set(members.map((e) => e.id));
-    const c = sumComponents(
-      members
-        .flatMap((e) => fx.components.get(e.id) ?? [])
-        .filter((r) => r.bucketStart >= window.start && r.bucketStart < window.end),
-    );
-    const totals = maintenanceTotals(
-      fx.maintenance.filter((m) => memberIds.has(m.equipmentId)),
-      window,
-      now,
-    );
-    return {
-      scopeId: code,
-      from: iso(window.start),
-      to: iso(window.end),
-      ...computeKpis(c, totals),
-      plannedOperationS: secondsOf(c.pot),
-      productionS: secondsOf(c.apt),
-      produced: c.pq,
-      failures: totals.failures,
-      correctiveMaintenanceS: secondsOf(totals.correctiveMs),
-      preventiveMaintenanceS: secondsOf(totals.preventiveMs),
-    };
-  });
-}
-
 const KPI_WINDOWS = [
   win('2026-10-22T00:00:00Z', '2026-10-28T00:00:00Z'),
   win('2026-10-26T10:15:00Z', '2026-10-26T17:45:00Z'),
@@ -611,7 +580,7 @@ describe('/v1/kpis equals the domain over the Postgres facts', () => {
           to: iso(window.end),
         });
         expect(res.status, JSON.stringify(res.body)).toBe(200);
-        const expected = expectedKpis(scope, ids, window);
+        const expected = expectedKpis(fx, scope, ids, window, now);
         expect(res.body.rows).toEqual(expected);
         if (scope === 'site') failures += expected.reduce((n, r) => n + r.failures, 0);
       }

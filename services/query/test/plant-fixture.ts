@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import {
   type ComponentRow,
+  computeKpis,
   type Granularity,
   type Interval,
+  maintenanceTotals,
   oeeRow,
   offsetAt,
   type RollupRow,
   rollup,
   type Shift,
+  secondsOf,
   sumComponents,
 } from '@takt/domain';
 import type { QueryHarness } from './harness.js';
@@ -477,3 +480,38 @@ export function expectedOee(
 }
 
 export const DAY_MS = DAY;
+
+/** ISO 22400 KPIs per requested code from the fixture: summed components and maintenance started in the window. */
+export function expectedKpis(
+  fx: Fixture,
+  scope: 'equipment' | 'line' | 'site',
+  codes: readonly string[],
+  window: Interval,
+  now: number,
+) {
+  return targetsOf(fx, scope, codes).map(({ code, members }) => {
+    const ids = new Set(members.map((e) => e.id));
+    const c = sumComponents(
+      members
+        .flatMap((e) => fx.components.get(e.id) ?? [])
+        .filter((r) => r.bucketStart >= window.start && r.bucketStart < window.end),
+    );
+    const totals = maintenanceTotals(
+      fx.maintenance.filter((m) => ids.has(m.equipmentId)),
+      window,
+      now,
+    );
+    return {
+      scopeId: code,
+      from: isoOf(window.start),
+      to: isoOf(window.end),
+      ...computeKpis(c, totals),
+      plannedOperationS: secondsOf(c.pot),
+      productionS: secondsOf(c.apt),
+      produced: c.pq,
+      failures: totals.failures,
+      correctiveMaintenanceS: secondsOf(totals.correctiveMs),
+      preventiveMaintenanceS: secondsOf(totals.preventiveMs),
+    };
+  });
+}
