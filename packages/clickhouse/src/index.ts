@@ -1,5 +1,6 @@
 export { type ClickHouse, type ClickHouseOptions, createClickHouse } from './client.js';
 export { ClickHouseError, type ClickHouseErrorKind, toClickHouseError } from './errors.js';
+export { exactFloat } from './float.js';
 export {
   date,
   dateTime,

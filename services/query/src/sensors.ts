@@ -1,4 +1,4 @@
-import { type ClickHouse, dateTime, sql } from '@takt/clickhouse';
+import { type ClickHouse, dateTime, exactFloat, sql } from '@takt/clickhouse';
 import type { Interval } from '@takt/domain';
 import { iso, SENSOR_STEP_MS, type SensorStep } from './params.js';
 import { int, read } from './store.js';
@@ -43,5 +43,12 @@ export async function sensorSeries(
   );
   return rows
     .filter((r) => int(r.n) > 0)
-    .map((r) => ({ ts: iso(r.s * 1000), min: r.lo, max: r.hi, avg: r.total / int(r.n), count: int(r.n) }));
+    .map((r) => ({
+      ts: iso(r.s * 1000),
+      // Extremes are readings as posted; an average is arithmetic on what is stored, left as it is.
+      min: exactFloat(r.lo),
+      max: exactFloat(r.hi),
+      avg: r.total / int(r.n),
+      count: int(r.n),
+    }));
 }
