@@ -18,6 +18,7 @@ export {
   isTableName,
   type LineRow,
   type MaintenanceRow,
+  PROJECTED_TABLES,
   type ProductionRow,
   type ProductRow,
   type RowOf,

@@ -121,6 +121,25 @@ export const rowSchemas = {
 export type TableName = keyof typeof rowSchemas;
 export const TABLES = Object.keys(rowSchemas) as readonly TableName[];
 
+/**
+ * The tables the projector mirrors into ClickHouse, and so the CDC topics whose consumer lag tells
+ * whether the query side is caught up. Debezium's other topics (tenant, ingest_batch, heartbeats)
+ * are audited, not projected.
+ */
+export const PROJECTED_TABLES = [
+  'dim_site',
+  'dim_line',
+  'dim_equipment',
+  'dim_product',
+  'dim_downtime_reason',
+  'fact_shift',
+  'fact_equipment_state',
+  'fact_production',
+  'fact_maintenance',
+  'fact_sensor_reading',
+  'api_key',
+] as const satisfies readonly TableName[];
+
 export type RowOf<T extends TableName> = z.output<(typeof rowSchemas)[T]>;
 export type TenantRow = RowOf<'tenant'>;
 export type ApiKeyRow = RowOf<'api_key'>;

@@ -1,3 +1,4 @@
+import { PROJECTED_TABLES } from '@takt/cdc';
 import type { ClickHouse } from '@takt/clickhouse';
 import { BUCKET_MS, bucketOf } from '@takt/domain';
 import type { Logger } from '@takt/log';
@@ -8,7 +9,6 @@ import { ProjectorError } from './errors.js';
 import type { ProjectorMetrics } from './metrics.js';
 import { applyMirrorBatch, type MirrorProgress } from './mirror.js';
 import { collectWork, recompute } from './recompute.js';
-import { CONSUMED_TABLES } from './rows.js';
 import { createStage, type Stage } from './stage.js';
 import { openStates, shiftsInProgress, type Tables, writeState } from './store.js';
 
@@ -51,7 +51,8 @@ export interface Projector {
   ready(): Promise<void>;
 }
 
-export const cdcTopics = (prefix: string): string[] => CONSUMED_TABLES.map((t) => `${prefix}.public.${t}`);
+/** The CDC topics of every table the projector mirrors. */
+export const cdcTopics = (prefix: string): string[] => PROJECTED_TABLES.map((t) => `${prefix}.public.${t}`);
 
 /** Publishes marks keyed by equipment, so every mark of an equipment lands in one partition (one owner). */
 export function dirtyPublisher(producer: Producer, topic: string) {

@@ -242,18 +242,3 @@ export function mirrorWriteOf(event: ChangeEvent): MirrorWrite | null {
 function assertNever(value: never): never {
   throw new Error(`unexpected table ${(value as { table?: unknown }).table}`);
 }
-
-/** The CDC tables the projector consumes: everything it mirrors. */
-export const CONSUMED_TABLES = [
-  'dim_site',
-  'dim_line',
-  'dim_equipment',
-  'dim_product',
-  'dim_downtime_reason',
-  'fact_shift',
-  'fact_equipment_state',
-  'fact_production',
-  'fact_maintenance',
-  'fact_sensor_reading',
-  'api_key',
-] as const;

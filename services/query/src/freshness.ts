@@ -1,3 +1,4 @@
+import { PROJECTED_TABLES } from '@takt/cdc';
 import { type ClickHouse, sql } from '@takt/clickhouse';
 import { unavailable } from '@takt/http';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
@@ -48,27 +49,8 @@ async function groupLag(admin: Admin, groupId: string, topics: readonly string[]
   return lag;
 }
 
-/**
- * The CDC tables the projector's mirror stage consumes (CONSUMED_TABLES in services/projector/src/rows.ts,
- * pinned to it by a test). Debezium also writes topics nobody projects (tenant, ingest_batch,
- * debezium_heartbeat); the mirror group never commits offsets there, so counting them would report
- * their whole retained history as lag and `caughtUp` would never be true.
- */
-export const PROJECTED_TABLES = [
-  'dim_site',
-  'dim_line',
-  'dim_equipment',
-  'dim_product',
-  'dim_downtime_reason',
-  'fact_shift',
-  'fact_equipment_state',
-  'fact_production',
-  'fact_maintenance',
-  'fact_sensor_reading',
-  'api_key',
-] as const;
-
 export function kafkaLagProbe(options: KafkaLagOptions): LagProbe {
+  // Debezium's other topics are never committed by the mirror group: counted, they would lag forever.
   const projected = new Set<string>(PROJECTED_TABLES.map((t) => `${options.topicPrefix}.public.${t}`));
   const kafka = new Kafka({
     clientId: options.clientId ?? 'takt-query',
