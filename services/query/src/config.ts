@@ -18,8 +18,8 @@ export const queryEnv = baseEnv
     RESULT_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(1_000),
     /** Where the projector announces its writes; the OEE fragment cache drops what they overlap. */
     KAFKA_APPLIED_TOPIC: z.string().min(1).default('takt.projector.applied'),
-    /** OEE calendar buckets kept between requests (about 250 bytes each); 0 turns the cache off. */
-    FRAGMENT_CACHE_MAX: z.coerce.number().int().nonnegative().default(1_000_000),
+    /** OEE calendar buckets kept between requests (about 770 bytes of heap each); 0 turns it off. */
+    FRAGMENT_CACHE_MAX: z.coerce.number().int().nonnegative().default(200_000),
     /** Even with the feed live, a kept bucket is read again after this long. */
     FRAGMENT_CACHE_MAX_AGE_MS: z.coerce
       .number()

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 
 /**
  * What an answer knows of a set of equipment over one time range (a calendar bucket of the answer,
- * clipped to its window): for OEE, the summed components and the rendered row. An analyst's next window mostly repeats the last one's buckets (the next day,
- * another line of the same site, a wider month), so answers are assembled from fragments and only the
- * missing ranges are read from ClickHouse.
+ * clipped to its window): for OEE, the rendered row. An analyst's next window mostly repeats the last
+ * one's buckets (the next day, another line of the same site, a wider month), so answers are assembled
+ * from fragments and only the missing ranges are read from ClickHouse.
  *
  * A fragment is correct until the projector rewrites a bucket under it. The projector announces every
  * write after it lands (`takt.projector.applied`); `invalidate` drops the fragments it overlaps. Fills
@@ -27,7 +27,7 @@ export function equipmentSet(tenantId: string, equipmentIds: readonly string[]):
 }
 
 export interface FragmentCacheOptions {
-  /** Memory bound: a fragment costs about 250 bytes. */
+  /** Memory bound: an OEE fragment (its rendered row) takes about 770 bytes of heap. */
   readonly maxFragments: number;
   /** A fragment older than this is read again, whatever the feed said: a bound on any lost message. */
   readonly maxAgeMs: number;
