@@ -90,7 +90,7 @@ const render = (row: RollupRow): OeeFragment => ({
 interface Pending {
   readonly index: number;
   readonly set: EquipmentSet;
-  /** The target's buckets, with holes where no fragment was kept. */
+  /** The target's buckets, with holes where no fragment was kept: the array in the answer, filled in place. */
   readonly buckets: (OeeFragment | undefined)[];
   readonly first: number;
   readonly last: number;
@@ -129,7 +129,9 @@ async function calendarFragments(
   const byZone = new Map<string, Pending[]>();
   for (const p of pending) {
     const zone = targets[p.index]!.timeZone;
-    byZone.set(zone, [...(byZone.get(zone) ?? []), p]);
+    const group = byZone.get(zone);
+    if (group === undefined) byZone.set(zone, [p]);
+    else group.push(p);
   }
   await Promise.all(
     [...byZone].map(async ([zone, group]) => {
