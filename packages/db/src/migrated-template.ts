@@ -13,6 +13,8 @@ const migrationsDir = join(repoRoot, 'prisma/migrations');
 const require = createRequire(import.meta.url);
 const prismaCli = join(dirname(require.resolve('prisma/package.json')), 'build', 'index.js');
 
+const TEMPLATE_MAX_AGE_MS = 24 * 3600_000;
+
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 function migrationsHash(): string {
@@ -60,21 +62,26 @@ export async function ensureMigratedTemplate(opts: {
   await admin.connect();
   try {
     await admin.query('SELECT pg_advisory_lock(hashtext($1))', ['takt-migrated-template']);
-    const { rows } = await admin.query<{ datname: string; ready: boolean }>(
-      `SELECT datname, coalesce(shobj_description(oid, 'pg_database'), '') = 'migrated' AS ready
+    const { rows } = await admin.query<{ datname: string; builtAtMs: string | null }>(
+      `SELECT datname, substring(coalesce(shobj_description(oid, 'pg_database'), '') FROM '^migrated (\\d+)$') AS "builtAtMs"
          FROM pg_database WHERE datname LIKE 'takt\\_migrated\\_%'`,
     );
-    for (const row of rows.filter((r) => r.datname !== name || !r.ready)) {
+    // A template without its stamp was left half-built (building happens under the lock). Other
+    // ready templates belong to other checkouts of the repo that may be cloning them right now,
+    // so they are dropped only once they are a day old.
+    const stale = (r: { datname: string; builtAtMs: string | null }) =>
+      r.builtAtMs === null || (r.datname !== name && Date.now() - Number(r.builtAtMs) > TEMPLATE_MAX_AGE_MS);
+    for (const row of rows.filter(stale)) {
       await admin.query(`ALTER DATABASE ${ident(row.datname)} WITH IS_TEMPLATE false ALLOW_CONNECTIONS true`);
       await admin.query(`DROP DATABASE ${ident(row.datname)} WITH (FORCE)`);
     }
-    if (rows.some((r) => r.datname === name && r.ready)) return { name };
+    if (rows.some((r) => r.datname === name && r.builtAtMs !== null)) return { name };
     const owner = opts.owner ?? 'takt_owner';
     await admin.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(base.name)} OWNER ${ident(owner)}`);
     const host = server.host ?? '127.0.0.1';
     await migrateDeploy(`postgresql://${encodeURIComponent(owner)}@${host}:${server.port ?? 5432}/${name}`);
     await admin.query(`ALTER DATABASE ${ident(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
-    await admin.query(`COMMENT ON DATABASE ${ident(name)} IS 'migrated'`);
+    await admin.query(`COMMENT ON DATABASE ${ident(name)} IS 'migrated ${Date.now()}'`);
     return { name };
   } finally {
     await admin.query('SELECT pg_advisory_unlock(hashtext($1))', ['takt-migrated-template']).catch(() => {});
