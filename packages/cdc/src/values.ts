@@ -5,7 +5,7 @@ const ISO = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:
 /**
  * An ISO timestamp as Debezium writes a timestamptz (`…T05:00:00.123456Z`) to epoch
  * milliseconds. Digits below the millisecond are cut, never rounded: our columns are
- * timestamptz(3) and the ingest path truncates too (DESIGN §6), so rounding could move an
+ * timestamptz(3) and the ingest path truncates too (docs/oee.md §2), so rounding could move an
  * instant into the next millisecond.
  */
 export function isoToEpochMs(text: string): number | null {

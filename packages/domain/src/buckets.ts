@@ -206,7 +206,7 @@ export function shiftBuckets(window: Interval, shifts: readonly Shift[]): ShiftB
   );
 }
 
-/** The largest query window per granularity (API.md), in days of elapsed time; 10 years is 3,660 days. */
+/** The largest query window per granularity (docs/oee.md §10), in elapsed days; 10 years is 3,660 days. */
 export function maxWindowDays(granularity: Granularity): number {
   switch (granularity) {
     case '15m':

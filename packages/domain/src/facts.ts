@@ -1,5 +1,5 @@
 /**
- * The facts the OEE math reads, as the projector mirrors them (DESIGN.md §4, §6).
+ * The facts the OEE math reads, as the projector mirrors them (docs/data-model.md, docs/oee.md §3–§5).
  * All times are integer epoch milliseconds; intervals are half-open `[start, end)`.
  */
 

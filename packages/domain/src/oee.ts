@@ -13,7 +13,7 @@ import {
 } from './interval.js';
 
 /**
- * What the projector stores per (tenant, equipment, 15-minute UTC bucket, shift), DESIGN.md §6.
+ * What the projector stores per (tenant, equipment, 15-minute UTC bucket, shift), docs/oee.md §8.
  * Durations in milliseconds; PBT and ADOT are derived (see ratios.ts), never stored.
  */
 export interface Components {

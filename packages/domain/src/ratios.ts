@@ -68,7 +68,7 @@ export const ratios = (c: Components): Ratios => ({
   oee: oee(c),
 });
 
-/** The numeric fields of an API.md `OeeRow`: durations in seconds with millisecond precision. */
+/** The numeric fields of an `OeeRow` (docs/api.md): durations in seconds with millisecond precision. */
 export interface OeeFigures extends Ratios {
   readonly plannedOperationS: number;
   readonly plannedDowntimeS: number;

@@ -61,7 +61,7 @@ describe('15-minute UTC buckets', () => {
   });
 });
 
-describe('query windows (API.md)', () => {
+describe('query windows (docs/oee.md §10)', () => {
   it.each([
     ['15m', 7],
     ['hour', 62],

@@ -22,7 +22,7 @@ const early = lineShift('early', '06:00', '14:00');
 const day = ['00:00', '+1 00:00'] as const;
 const evening = '23:00';
 
-describe('OEE components (DESIGN.md §6)', () => {
+describe('OEE components (docs/oee.md §3–§5)', () => {
   it('counts a machine that runs its whole shift at ideal speed as OEE 1', () => {
     given({
       shifts: [early],

@@ -31,7 +31,7 @@ const anyComponents: fc.Arbitrary<Components> = fc
     };
   });
 
-describe('ratios (DESIGN.md §6)', () => {
+describe('ratios (docs/oee.md §6)', () => {
   it('computes availability, performance, quality and OEE from the components', () => {
     expect(
       ratios(

@@ -1,4 +1,4 @@
--- The audit log (DESIGN §8). Applied by takt_audit_owner at start-up (or `pnpm cli migrate`);
+-- The audit log (docs/audit-verification.md). Applied by takt_audit_owner at start-up (or `pnpm cli migrate`);
 -- every statement is idempotent. The service itself runs as takt_audit_writer.
 
 -- One chain per tenant. position is the tenant's chain position (1, 2, …, no gaps); version

@@ -62,7 +62,7 @@ function replayOrConflict(stored: StoredBatch, kind: BatchKind, hash: string, ba
 }
 
 /**
- * The one path every batch endpoint takes (API.md): validate the whole batch, then either write
+ * The one path every batch endpoint takes (docs/api.md §3): validate the whole batch, then either write
  * all of it with its ingest_batch row in one transaction or nothing. A retried batch id answers
  * the first response; a 400 wins over a 409, and a rejected batch does not use up its id.
  */

@@ -30,7 +30,7 @@ export interface BatchContext {
   now: number;
 }
 
-/** The audit columns every written row carries (DESIGN §4: the WAL itself says who and why). */
+/** The audit columns every written row carries (docs/data-model.md: the WAL itself says who and why). */
 export const auditColumns = (ctx: Pick<BatchContext, 'keyId' | 'requestId'>) => ({
   changedBy: ctx.keyId,
   requestId: ctx.requestId,

@@ -61,7 +61,7 @@ export async function reasonByCode(
   return new Map(rows.map((r) => [r.code, { id: r.id, planned: r.planned }]));
 }
 
-/** A 400 for each record naming an unknown code (API.md: a code that does not exist is a 400). */
+/** A 400 for each record naming an unknown code (docs/api.md §4: a code that does not exist is a 400). */
 export function requireCodes<T>(
   errors: FieldErrors,
   records: readonly T[],

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 
-/** Tenant-scoped codes (API.md): what machines and ERP exports use to name things. */
+/** Tenant-scoped codes (docs/data-model.md): what machines and ERP exports use to name things. */
 export const code = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must match [A-Za-z0-9._-]{1,64}');
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * Parses an RFC 3339 time with an offset to epoch milliseconds, truncating sub-millisecond
- * digits (DESIGN §6) instead of rounding them, so a re-post never moves a boundary.
+ * digits (docs/oee.md §2) instead of rounding them, so a re-post never moves a boundary.
  */
 export function parseRfc3339(value: string): number | null {
   const m = RFC3339.exec(value);

@@ -60,7 +60,7 @@ interface Downtime {
 
 /**
  * The downtime inside POT, per bucket, shift and reason: planned_stop is planned, stopped and gaps in
- * the state stream are unplanned (DESIGN.md §6). States end at the next state's start, as in the domain.
+ * the state stream are unplanned (docs/oee.md §13). States end at the next state's start, as in the domain.
  * An occurrence is a maximal piece of one downtime interval inside one shift's POT, counted in the
  * bucket where that piece starts. `input.states` must hold every state overlapping the range and the
  * instant before it: earlier states only move the start of a piece that begins before the range.

@@ -8,7 +8,7 @@ export const projectorEnv = baseEnv
   .extend({
     HOST: z.string().default('127.0.0.1'),
     PORT: port.default(3004),
-    /** The internal topic of dirty marks between the two stages (DESIGN.md §10). */
+    /** The internal topic of dirty marks between the two stages (docs/architecture.md). */
     PROJECTOR_DIRTY_TOPIC: z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/)
@@ -22,7 +22,7 @@ export const projectorEnv = baseEnv
     PROJECTOR_RECOMPUTE_GROUP: groupId.default('takt-projector-recompute'),
     /** Which stages this process runs; both by default, one each when they scale separately. */
     PROJECTOR_STAGES: z.enum(['both', 'mirror', 'recompute']).default('both'),
-    /** DESIGN.md §6 promises live numbers at most a minute behind the wall clock. */
+    /** docs/oee.md §7 promises live numbers at most a minute behind the wall clock. */
     PROJECTOR_OPEN_STATE_INTERVAL_MS: z.coerce.number().int().min(1_000).max(60_000).default(30_000),
     PROJECTOR_RETRY_MIN_MS: z.coerce.number().int().positive().default(500),
     PROJECTOR_RETRY_MAX_MS: z.coerce.number().int().positive().default(30_000),

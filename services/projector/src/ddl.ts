@@ -4,9 +4,9 @@ import { ProjectorError } from './errors.js';
 /**
  * ClickHouse DDL, versioned. Every statement is `IF NOT EXISTS`, so a migration that failed half way,
  * or two instances starting together, simply run it again. Shapes follow the table contract shared with
- * the query service; a changed shape is a new `_vN` table beside the old one (STYLE.md), never an ALTER,
+ * the query service; a changed shape is a new `_vN` table (docs/architecture.md), never an ALTER,
  * because 18.16 lacks `ADD COLUMN IF NOT EXISTS` and a rebuild must be able to run next to the old one.
- * Only syntax that 18.16 and current ClickHouse both accept (DESIGN.md §7).
+ * Only syntax that 18.16 and current ClickHouse both accept (docs/decisions/0001-clickhouse-versions.md).
  */
 export interface Migration {
   readonly version: number;

@@ -40,7 +40,7 @@ export interface ProjectorDeps {
   readonly kafka: Kafka;
   readonly logger: Logger;
   readonly metrics: ProjectorMetrics;
-  /** Evaluation time: POT is clipped at it (DESIGN.md §6). */
+  /** Evaluation time: POT is clipped at it (docs/oee.md §7). */
   readonly clock: () => number;
 }
 

@@ -362,7 +362,7 @@ const scopes = (): [Scope, string[]][] => [
   ['site', [codes.berlin, codes.kolkata]],
 ];
 
-// Each window within API.md's limit for its granularity; the long ones reach past the facts on both
+// Each window within its granularity's limit (docs/oee.md §10); the long ones reach past the facts on both
 // sides, the short ones cut into them (the run carries in Thursday's Kolkata night shift).
 const CASES: [Granularity, Interval][] = [
   ['15m', win('2026-10-23T00:00:00Z', '2026-10-27T06:00:00Z')],
@@ -600,7 +600,7 @@ interface ParetoExpected {
 }
 
 /**
- * Downtime inside POT straight from the state intervals, as DESIGN.md §6 defines it: planned_stop is
+ * Downtime inside POT straight from the state intervals, as docs/oee.md §13 defines it: planned_stop is
  * planned, stopped and time without any state are unplanned; a state ends where the next one starts and
  * an open one at now. An occurrence is one stretch of a downtime interval inside one shift's POT, and
  * belongs to the window its first instant lies in.

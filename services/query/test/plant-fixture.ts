@@ -156,7 +156,7 @@ export function buildFixture(seed: number): Fixture {
       addShift('early', l, zone, day, 6, 14);
       addShift('late', l, zone, day, 14, 22);
     }
-    // M1's own shift overlaps both line shifts: the overlap is M1's (DESIGN §6).
+    // M1's own shift overlaps both line shifts: the overlap is M1's (docs/oee.md §3).
     addShift('overtime', equipment[0]!, 'Europe/Berlin', day, 12, 16);
     // K1 runs a night shift of its own across local midnight.
     addShift('night', equipment[4]!, 'Asia/Kolkata', day, 22, 26);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FactKind, Facts } from './model.js';
 import { hash32 } from './prng.js';
 
-/** How facts become ingest batches (API.md "Facts"): endpoint, item limit, batch id, ordering lane. */
+/** How facts become ingest batches (docs/api.md §2.2): endpoint, item limit, batch id, ordering lane. */
 
 export const ENDPOINTS: Record<FactKind, { path: string; limit: number }> = {
   shifts: { path: '/v1/shifts', limit: 1_000 },

@@ -1,6 +1,6 @@
 import type { StateFact } from '../src/model.js';
 
-/** The ingest service's state-stream rules (DESIGN §6), replayed in memory. */
+/** The ingest service's state-stream rules (docs/api.md §2.3), replayed in memory. */
 
 export interface StoredState {
   id: string;

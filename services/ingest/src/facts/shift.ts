@@ -9,7 +9,7 @@ interface Prepared {
   lines: Map<string, string>;
 }
 
-/** Shifts define planned operation time; shifts of one owner never overlap (DESIGN §6). */
+/** Shifts define planned operation time; shifts of one owner never overlap (docs/oee.md §3). */
 export const shiftBatch: BatchHandler<ShiftRecord, Prepared> = {
   kind: 'shift',
   async prepare(ctx, records) {

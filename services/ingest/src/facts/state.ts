@@ -38,7 +38,7 @@ const overlapError = (i: number, id: string, other: string) =>
   });
 
 /**
- * The state stream of DESIGN §6: records apply in array order; a new state closes the
+ * The state stream of docs/api.md §2.3: records apply in array order; a new state closes the
  * equipment's open state at its start; an interval may not overlap another of its equipment;
  * a re-post may correct times, state and reason, never the equipment; identical re-posts are no-ops.
  */

@@ -6,7 +6,7 @@ import { openPii } from '../facts/pii.js';
 
 const params = z.object({ id: z.uuid() });
 
-/** Personal data leaves the service only for admin and audit keys (API.md). */
+/** Personal data leaves the service only for admin and audit keys (docs/api.md). */
 const seesPii = (p: Principal) => p.scopes.includes('admin') || p.scopes.includes('audit');
 
 export function registerFactRoutes(app: TaktApp, deps: IngestDeps): void {

@@ -265,7 +265,7 @@ export function registerMasterDataRoutes(app: TaktApp, deps: IngestDeps): void {
     same: (row, d) => row.name === d.name && row.planned === d.planned,
     async guard(tx, row, d) {
       if (row.planned === d.planned) return;
-      // States already filed under this reason would contradict it (DESIGN §6).
+      // States already filed under this reason would contradict it (docs/oee.md §4).
       const used = await tx.equipmentState.findFirst({ where: { reasonId: row.id }, select: { id: true } });
       if (used) {
         throw conflict(

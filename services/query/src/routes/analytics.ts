@@ -110,7 +110,7 @@ export function registerAnalyticsRoutes(app: TaktApp, deps: QueryDeps): void {
       const { tenantId } = principalOf(request);
       const q = request.query;
       const window = parseSensorWindow(q.from, q.to, q.step);
-      // Not one of `ids`: an unknown code here is a bad parameter (400), as API.md has it for codes in a query.
+      // Not in `ids`: an unknown code here is a bad parameter (400), like any code in a query (docs/api.md §4).
       const equipmentId = (await deps.plants(tenantId)).codes.equipment.get(q.equipmentCode);
       if (equipmentId === undefined || !CODE.test(q.equipmentCode)) {
         throw fieldError('/query/equipmentCode', `no equipment with code "${q.equipmentCode.slice(0, 70)}"`);
