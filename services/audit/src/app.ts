@@ -144,6 +144,11 @@ export async function buildApp(opts: AuditAppOptions): Promise<TaktApp> {
       if (requested !== undefined && requested < fromPosition)
         throw fieldError('/query/toPosition', 'toPosition must not be below fromPosition');
       const end = await store.endPosition(tenantId);
+      if (fromPosition > Math.max(end, 1))
+        throw fieldError(
+          '/query/fromPosition',
+          `fromPosition is past the end of the chain (position ${end})`,
+        );
       const toPosition = Math.min(requested ?? end, end);
       const verdict = await verifyRange({
         tenantId,
@@ -171,6 +176,8 @@ export async function buildApp(opts: AuditAppOptions): Promise<TaktApp> {
         signature: c.signature,
         publicKey: c.publicKey,
         signedAt: c.signedAt,
+        // Part of the signed bytes (docs/audit-verification.md); absent on checkpoints older than it.
+        ...(c.prevPosition !== undefined ? { prevPosition: c.prevPosition } : {}),
       };
     },
   );

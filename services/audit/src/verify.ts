@@ -191,6 +191,7 @@ export const verdictView = (v: RangeVerdict, lastPosition?: number) => {
             hash: c.hash,
             signature: c.signature,
             signedAt: c.signedAt,
+            ...(c.prevPosition !== undefined ? { prevPosition: c.prevPosition } : {}),
             keyId: c.keyId,
           },
         }

@@ -144,6 +144,9 @@ describe('audit verification against PostgreSQL', () => {
     const bad = await verify('?fromPosition=5&toPosition=4');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ errors: [{ pointer: '/query/toPosition' }] });
+    const past = await verify('?fromPosition=21');
+    expect(past.status).toBe(400);
+    expect(past.body).toMatchObject({ errors: [{ pointer: '/query/fromPosition' }] });
   });
 
   it('refuses to start when the signing key is not among the trusted keys', async () => {
