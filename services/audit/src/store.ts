@@ -76,7 +76,7 @@ interface CheckpointRow {
   signature: string;
   public_key: string;
   signed_at: Date;
-  prev_position: string | null;
+  prev_position?: string | null;
 }
 
 const toCheckpoint = (r: CheckpointRow): SignedCheckpoint => ({
@@ -86,7 +86,10 @@ const toCheckpoint = (r: CheckpointRow): SignedCheckpoint => ({
   signature: r.signature,
   publicKey: r.public_key,
   signedAt: r.signed_at.toISOString(),
-  ...(r.prev_position === null ? {} : { prevPosition: Number(r.prev_position) }),
+  // Absent (not only NULL) on a database the link's migration has not reached yet.
+  ...(r.prev_position === null || r.prev_position === undefined
+    ? {}
+    : { prevPosition: Number(r.prev_position) }),
 });
 
 export interface AppendHooks {
