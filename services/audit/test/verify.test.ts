@@ -397,6 +397,7 @@ const signedChain = fc
 const chains = new Map<number, AuditEvent[]>();
 const chainOf = (n: number) => chains.get(n) ?? chains.set(n, chain(n)).get(n)!;
 
+// Signing dominates these; on a busy machine they need more than the default 5 s each.
 describe('verification properties', () => {
   it('verifies every untouched, fully signed chain', () => {
     fc.assert(
@@ -438,6 +439,5 @@ describe('verification properties', () => {
       }),
       { numRuns: 400 },
     );
-    // Signing is the slow part; a busy machine needs more than the default 5 s.
   }, 60_000);
 });
