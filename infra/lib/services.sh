@@ -52,6 +52,15 @@ audit_signing_key() {
   printf '%s' "$f"
 }
 
+# The public keys audit verification trusts. Each up adds the active signing key's; the keys it
+# replaced stay until removed by hand (see docs/audit-verification.md for rotation).
+audit_trusted_keys() {
+  local f
+  f="$(state_dir secrets)/audit-trusted-keys.pem"
+  (cd "$TAKT_REPO_DIR/services/audit" && ./node_modules/.bin/tsx src/cli.ts trust --key "$1" --trusted "$f")
+  printf '%s' "$f"
+}
+
 audit_migrate() {
   pg_secrets
   (cd "$TAKT_REPO_DIR/services/audit" &&
@@ -141,6 +150,7 @@ takt_services_up() {
   service_start audit "$AUDIT_PORT" services/audit \
     DATABASE_URL="$(pg_audit_url takt_audit_writer "$TAKT_PG_AUDIT_WRITER_PASSWORD")" \
     TAKT_DATABASE_URL="$(pg_app_url)" AUDIT_SIGNING_KEY_FILE="$(audit_signing_key)" \
+    AUDIT_TRUSTED_KEYS_FILE="$(audit_trusted_keys "$(audit_signing_key)")" \
     KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt LOG_LEVEL="${LOG_LEVEL:-info}"
 }
 

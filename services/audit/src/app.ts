@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import {
   createHttpApp,
+  fieldError,
   type KeyResolver,
   notFound,
   principalOf,
@@ -9,9 +10,10 @@ import {
 } from '@takt/http';
 import type { Logger } from '@takt/log';
 import { z } from 'zod';
+import type { TrustedKeys } from './checkpoint.js';
 import type { AuditEvent, EntityType } from './event.js';
 import type { AuditStore } from './store.js';
-import { verifyRange } from './verify.js';
+import { verdictView, verifyRange } from './verify.js';
 
 export interface AuditAppOptions {
   store: AuditStore;
@@ -19,6 +21,8 @@ export interface AuditAppOptions {
   logger: Logger;
   metrics: Registry;
   publicKeyPem: string;
+  /** The public keys whose checkpoints verify; from the service's configuration, never from the data. */
+  trusted: TrustedKeys;
   readiness: Record<string, () => Promise<void>>;
 }
 
@@ -123,7 +127,11 @@ export async function buildApp(opts: AuditAppOptions): Promise<TaktApp> {
     {
       config: { scope: 'audit' },
       schema: {
-        summary: 'Verify a range of the chain and its signed checkpoints',
+        summary: 'Verify a range of the chain against signed checkpoints of trusted keys',
+        description:
+          'ok is true only when every position of the range is covered by a trusted checkpoint; ' +
+          'positions after the last one are reported as unverified. A toPosition past the end of ' +
+          'the chain is clipped to it, and the range actually verified is echoed.',
         querystring: z.object({
           fromPosition: from,
           toPosition: z.coerce.number().int().min(1).optional(),
@@ -132,33 +140,26 @@ export async function buildApp(opts: AuditAppOptions): Promise<TaktApp> {
     },
     async (request) => {
       const { tenantId } = principalOf(request);
-      const last = await store.lastPosition(tenantId);
-      const fromPosition = request.query.fromPosition;
-      const toPosition = request.query.toPosition ?? last;
+      const { fromPosition, toPosition: requested } = request.query;
+      if (requested !== undefined && requested < fromPosition)
+        throw fieldError('/query/toPosition', 'toPosition must not be below fromPosition');
+      const end = await store.endPosition(tenantId);
+      if (fromPosition > Math.max(end, 1))
+        throw fieldError(
+          '/query/fromPosition',
+          `fromPosition is past the end of the chain (position ${end})`,
+        );
+      const toPosition = Math.min(requested ?? end, end);
       const verdict = await verifyRange({
+        tenantId,
         fromPosition,
         toPosition,
         prevHash: await store.hashAt(tenantId, fromPosition - 1),
         pages: store.range(tenantId, fromPosition, toPosition),
         checkpoints: await store.checkpoints(tenantId, fromPosition, toPosition),
-        publicKeyPem: opts.publicKeyPem,
+        trusted: opts.trusted,
       });
-      const c = verdict.checkpoint;
-      return {
-        ok: verdict.ok,
-        checked: verdict.checked,
-        ...(verdict.firstBadPosition !== undefined ? { firstBadPosition: verdict.firstBadPosition } : {}),
-        ...(c
-          ? {
-              checkpoint: {
-                position: c.position,
-                hash: c.hash,
-                signature: c.signature,
-                signedAt: c.signedAt,
-              },
-            }
-          : {}),
-      };
+      return verdictView(verdict, end);
     },
   );
 
@@ -175,6 +176,8 @@ export async function buildApp(opts: AuditAppOptions): Promise<TaktApp> {
         signature: c.signature,
         publicKey: c.publicKey,
         signedAt: c.signedAt,
+        // Part of the signed bytes (docs/audit-verification.md); absent on checkpoints older than it.
+        ...(c.prevPosition !== undefined ? { prevPosition: c.prevPosition } : {}),
       };
     },
   );

@@ -12,7 +12,13 @@ export const auditEnv = baseEnv
     AUDIT_OWNER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     /** The takt database as takt_app, to resolve API keys (read-only, through the key-hash policy). */
     TAKT_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+    /** The one active Ed25519 private key (PKCS#8 PEM) that signs new checkpoints. */
     AUDIT_SIGNING_KEY_FILE: z.string().min(1),
+    /**
+     * PEM bundle of every public key whose checkpoints verify (the active one and those it
+     * replaced; docs/audit-verification.md). Unset: only the signing key's own public key.
+     */
+    AUDIT_TRUSTED_KEYS_FILE: z.string().min(1).optional(),
     AUDIT_GROUP_ID: z.string().min(1).default('takt-audit'),
     AUDIT_DLQ_TOPIC: z.string().min(1).default('takt.audit.dlq'),
     AUDIT_CHECKPOINT_EVERY_EVENTS: z.coerce.number().int().positive().default(1_000),

@@ -115,9 +115,12 @@ export function canonicalEvent(e: Omit<AuditEvent, 'hash'>): string {
 
 export const hashEvent = (e: Omit<AuditEvent, 'hash'>): string => chainHash(e.prevHash, canonicalEvent(e));
 
+/** Why a link of the chain does not hold: a missing or extra position, a broken link, a wrong hash. */
+export type LinkFailure = 'position' | 'link' | 'hash';
+
 export type VerifyResult =
   | { ok: true; checked: number; lastHash: string }
-  | { ok: false; checked: number; firstBadPosition: number };
+  | { ok: false; checked: number; firstBadPosition: number; reason: LinkFailure };
 
 /**
  * Walks a contiguous run of one tenant's chain. `prevHash` is the hash before `events[0]`
@@ -125,7 +128,7 @@ export type VerifyResult =
  */
 export class ChainVerifier {
   private checked = 0;
-  private bad: number | null = null;
+  private bad: { position: number; reason: LinkFailure } | null = null;
   constructor(
     private prevHash: string,
     private nextPosition: number,
@@ -133,9 +136,17 @@ export class ChainVerifier {
 
   push(e: AuditEvent): boolean {
     if (this.bad !== null) return false;
-    if (e.position !== this.nextPosition || e.prevHash !== this.prevHash || hashEvent(e) !== e.hash) {
+    const reason: LinkFailure | null =
+      e.position !== this.nextPosition
+        ? 'position'
+        : e.prevHash !== this.prevHash
+          ? 'link'
+          : hashEvent(e) !== e.hash
+            ? 'hash'
+            : null;
+    if (reason) {
       // A gap reports the missing position; a broken link or hash reports the event itself.
-      this.bad = this.nextPosition;
+      this.bad = { position: this.nextPosition, reason };
       return false;
     }
     this.checked += 1;
@@ -144,9 +155,9 @@ export class ChainVerifier {
     return true;
   }
 
-  /** Marks the chain bad at `position` for a reason outside the event itself (a bad checkpoint). */
-  fail(position: number): void {
-    if (this.bad === null || position < this.bad) this.bad = position;
+  /** Marks the chain bad at `position`, e.g. for rows missing after the last one pushed. */
+  fail(position: number, reason: LinkFailure = 'position'): void {
+    if (this.bad === null || position < this.bad.position) this.bad = { position, reason };
   }
 
   get expectedPosition(): number {
@@ -156,6 +167,6 @@ export class ChainVerifier {
   result(): VerifyResult {
     return this.bad === null
       ? { ok: true, checked: this.checked, lastHash: this.prevHash }
-      : { ok: false, checked: this.checked, firstBadPosition: this.bad };
+      : { ok: false, checked: this.checked, firstBadPosition: this.bad.position, reason: this.bad.reason };
   }
 }

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import type { SignedCheckpoint } from './checkpoint.js';
+import type { SignedCheckpoint, TrustedKeys } from './checkpoint.js';
 import { AuditError } from './errors.js';
 import type { AuditEvent } from './event.js';
-import { type RangeVerdict, verifyRange } from './verify.js';
+import { type RangeVerdict, verifyEvents } from './verify.js';
 
 /**
  * The export an auditor verifies offline, as JSON lines: first a header
  * `{"format":"takt-audit-export/1","tenantId","fromPosition","toPosition","prevHash"}`, then one
  * `{"event":AuditEvent}` per position and `{"checkpoint":SignedCheckpoint}` lines for the
- * checkpoints inside the range. Only the public key is needed to check it.
+ * checkpoints inside the range. Only the trusted public keys are needed to check it.
  */
 export const EXPORT_FORMAT = 'takt-audit-export/1';
 
@@ -32,10 +32,13 @@ export function exportLines(
   ];
 }
 
-export async function verifyExport(
-  text: string,
-  publicKeyPem: string,
-): Promise<RangeVerdict & { tenantId: string }> {
+/**
+ * Verifies an export against the auditor's trusted keys. The export is read strictly: events
+ * must come in position order with none missing, extra or repeated; every checkpoint must lie
+ * inside the declared range. The `publicKey` stored with a checkpoint only names which trusted
+ * key to try (docs/audit-verification.md).
+ */
+export function verifyExport(text: string, trusted: TrustedKeys): RangeVerdict & { tenantId: string } {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   let h: z.infer<typeof header>;
   try {
@@ -52,17 +55,11 @@ export async function verifyExport(
     } catch {
       throw new AuditError('TAKT_AUDIT_EXPORT_INVALID', `line ${i + 2} is not JSON`);
     }
-    if (parsed.event) events.push({ ...parsed.event, tenantId: h.tenantId });
+    if (parsed.event) events.push(parsed.event);
     else if (parsed.checkpoint) checkpoints.push(parsed.checkpoint);
+    else
+      throw new AuditError('TAKT_AUDIT_EXPORT_INVALID', `line ${i + 2} is neither an event nor a checkpoint`);
   }
-  events.sort((a, b) => a.position - b.position);
-  const verdict = await verifyRange({
-    fromPosition: h.fromPosition,
-    toPosition: h.toPosition,
-    prevHash: h.prevHash,
-    pages: [events],
-    checkpoints: checkpoints.filter((c) => c.tenantId === h.tenantId),
-    publicKeyPem,
-  });
+  const verdict = verifyEvents({ ...h, checkpoints, trusted }, events);
   return { ...verdict, tenantId: h.tenantId };
 }

@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { buildApp } from './app.js';
 import { databaseKeyResolver } from './auth.js';
-import { signerFromPem } from './checkpoint.js';
+import { type Signer, SigningKeyError, signerFromPem, TrustedKeys } from './checkpoint.js';
 import type { AuditConfig } from './config.js';
 import { AuditConsumer } from './consumer.js';
 import { migrateAudit } from './migrate.js';
@@ -19,9 +19,24 @@ export interface AuditService {
   stop(): Promise<void>;
 }
 
+/**
+ * The keys GET /v1/audit/verify trusts. With a trusted-keys file the active key must be in it, so
+ * the file alone says what verifies, and a rotation that forgot to add the new key fails at start.
+ */
+export function trustedKeysOf(config: AuditConfig, signer: Signer): TrustedKeys {
+  if (!config.AUDIT_TRUSTED_KEYS_FILE) return TrustedKeys.fromPem(signer.publicKeyPem);
+  const trusted = TrustedKeys.fromPem(readFileSync(config.AUDIT_TRUSTED_KEYS_FILE, 'utf8'));
+  if (!trusted.lookup(signer.publicKeyPem))
+    throw new SigningKeyError(
+      `the public key of AUDIT_SIGNING_KEY_FILE is not in AUDIT_TRUSTED_KEYS_FILE (${config.AUDIT_TRUSTED_KEYS_FILE})`,
+    );
+  return trusted;
+}
+
 export async function startAuditService(config: AuditConfig, logger: Logger): Promise<AuditService> {
   if (config.AUDIT_OWNER_DATABASE_URL) await migrateAudit(config.AUDIT_OWNER_DATABASE_URL);
   const signer = signerFromPem(readFileSync(config.AUDIT_SIGNING_KEY_FILE, 'utf8'));
+  const trusted = trustedKeysOf(config, signer);
   const auditPool = new pg.Pool({
     connectionString: config.DATABASE_URL,
     max: config.PG_POOL_MAX,
@@ -77,6 +92,7 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
     logger,
     metrics,
     publicKeyPem: signer.publicKeyPem,
+    trusted,
     resolveKey:
       config.AUTH_CACHE_TTL_MS === 0 ? resolveKey : cachedResolver(resolveKey, config.AUTH_CACHE_TTL_MS),
     readiness: {

@@ -76,6 +76,7 @@ interface CheckpointRow {
   signature: string;
   public_key: string;
   signed_at: Date;
+  prev_position?: string | null;
 }
 
 const toCheckpoint = (r: CheckpointRow): SignedCheckpoint => ({
@@ -85,6 +86,10 @@ const toCheckpoint = (r: CheckpointRow): SignedCheckpoint => ({
   signature: r.signature,
   publicKey: r.public_key,
   signedAt: r.signed_at.toISOString(),
+  // Absent (not only NULL) on a database the link's migration has not reached yet.
+  ...(r.prev_position === null || r.prev_position === undefined
+    ? {}
+    : { prevPosition: Number(r.prev_position) }),
 });
 
 export interface AppendHooks {
@@ -266,7 +271,12 @@ export class AuditStore {
     const due =
       sinceCheckpoint >= this.policy.everyEvents ||
       (sinceCheckpoint > 0 && now - h.checkpoint_at.getTime() >= this.policy.everyMs);
-    if (due) await this.writeCheckpoint(client, tenantId, position, prevHash, now);
+    if (due)
+      await this.writeCheckpoint(
+        client,
+        { tenantId, position, hash: prevHash, prevPosition: Number(h.checkpoint_position) },
+        now,
+      );
     await client.query('UPDATE audit_chain_head SET position = $2, hash = $3 WHERE tenant_id = $1', [
       tenantId,
       position,
@@ -275,22 +285,21 @@ export class AuditStore {
     return { position, checkpointed: due };
   }
 
+  /** `prevPosition` is the head's checkpoint position, read under the head's row lock. */
   private async writeCheckpoint(
     client: pg.PoolClient,
-    tenantId: string,
-    position: number,
-    hash: string,
+    at: { tenantId: string; position: number; hash: string; prevPosition: number },
     now: number,
   ): Promise<void> {
-    const c = this.signer.sign({ tenantId, position, hash, signedAt: new Date(now).toISOString() });
+    const c = this.signer.sign({ ...at, signedAt: new Date(now).toISOString() });
     await client.query(
-      `INSERT INTO audit_checkpoint (tenant_id, position, hash, signature, public_key, signed_at)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      [tenantId, position, hash, c.signature, c.publicKey, c.signedAt],
+      `INSERT INTO audit_checkpoint (tenant_id, position, hash, signature, public_key, signed_at, prev_position)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [c.tenantId, c.position, c.hash, c.signature, c.publicKey, c.signedAt, c.prevPosition],
     );
     await client.query(
       'UPDATE audit_chain_head SET checkpoint_position = $2, checkpoint_at = $3 WHERE tenant_id = $1',
-      [tenantId, position, c.signedAt],
+      [c.tenantId, c.position, c.signedAt],
     );
   }
 
@@ -300,13 +309,21 @@ export class AuditStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ tenant_id: string; position: string; hash: string }>(
-        `SELECT tenant_id, position, hash FROM audit_chain_head
+      const { rows } = await client.query<{
+        tenant_id: string;
+        position: string;
+        hash: string;
+        checkpoint_position: string;
+      }>(
+        `SELECT tenant_id, position, hash, checkpoint_position FROM audit_chain_head
           WHERE position > checkpoint_position AND checkpoint_at <= $1
           ORDER BY tenant_id FOR UPDATE SKIP LOCKED`,
         [new Date(now - this.policy.everyMs).toISOString()],
       );
-      for (const r of rows) await this.writeCheckpoint(client, r.tenant_id, Number(r.position), r.hash, now);
+      for (const r of rows) {
+        const at = { tenantId: r.tenant_id, position: Number(r.position), hash: r.hash };
+        await this.writeCheckpoint(client, { ...at, prevPosition: Number(r.checkpoint_position) }, now);
+      }
       await client.query('COMMIT');
       return rows.length;
     } catch (err) {
@@ -373,6 +390,16 @@ export class AuditStore {
       [tenantId, fromPosition, toPosition],
     );
     return rows.map(toCheckpoint);
+  }
+
+  /** Where a verification of the whole chain ends: its last event, or a checkpoint past it (a truncated log). */
+  async endPosition(tenantId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ p: string | null }>(
+      `SELECT greatest((SELECT max(position) FROM audit_event WHERE tenant_id = $1),
+                       (SELECT max(position) FROM audit_checkpoint WHERE tenant_id = $1)) AS p`,
+      [tenantId],
+    );
+    return Number(rows[0]?.p ?? 0);
   }
 
   async latestCheckpoint(tenantId: string): Promise<SignedCheckpoint | null> {
