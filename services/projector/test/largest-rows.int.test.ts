@@ -8,7 +8,6 @@ import {
   type CapturedTable,
   KAFKA_MESSAGE_MARGIN,
   KAFKA_MESSAGE_MAX_BYTES,
-  ROW_VARIABLE_BYTES,
   worstCaseEventBytes,
 } from '@takt/config';
 import { createLogger } from '@takt/log';
