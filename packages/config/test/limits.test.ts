@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  ATTRIBUTES_LIMITS,
   type CapturedTable,
   KAFKA_MESSAGE_MARGIN,
   KAFKA_MESSAGE_MAX_BYTES,
   kafkaFetchBytes,
+  NUMBER_LIMITS,
   ROW_VARIABLE_BYTES,
+  TEXT_LIMITS,
   worstCaseEventBytes,
 } from '../src/index.js';
 
@@ -65,5 +68,27 @@ describe('the Kafka message ceiling', () => {
         KAFKA_MESSAGE_MAX_BYTES,
       );
     }
+  });
+});
+
+describe('the documented limits', () => {
+  const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 6 });
+  const stated = [
+    `1–${TEXT_LIMITS.code.max} characters of \`[A-Za-z0-9._-]\``,
+    `1–${TEXT_LIMITS.name.max} characters, one line`,
+    `1–${TEXT_LIMITS.tag.max} characters of \`[A-Za-z0-9._:/-]\``,
+    `\`orderId\` | 1–${TEXT_LIMITS.orderId.max} characters, one line`,
+    `\`operator\`, \`technician\` | 1–${TEXT_LIMITS.person.max} characters, one line`,
+    `0–${n(TEXT_LIMITS.notes.max)} characters`,
+    `${n(ATTRIBUTES_LIMITS.maxBytes)} bytes as stored`,
+    `${ATTRIBUTES_LIMITS.maxDepth} `,
+    `${n(NUMBER_LIMITS.count.min)}–${n(NUMBER_LIMITS.count.max)}`,
+    `${NUMBER_LIMITS.idealCycleTimeS.min.toFixed(6)}–${n(NUMBER_LIMITS.idealCycleTimeS.max)}`,
+    `${KAFKA_MESSAGE_MAX_BYTES / 1024 / 1024} MiB`,
+  ];
+
+  it.each(['README.md', 'docs/limits.md'])('%s states every bound as the limits module has it', (file) => {
+    const text = repo(file);
+    for (const s of stated) expect(text, s).toContain(s);
   });
 });
