@@ -50,7 +50,9 @@ export function codePoints(s: string): number {
  */
 export function boundedText(field: TextField, { min = 1 }: { min?: number } = {}) {
   const { max, kind } = TEXT_LIMITS[field];
-  return z.string().superRefine((s, ctx) => {
+  // JSON Schema counts code points too, so OpenAPI states the same bound.
+  const schema = z.string().meta({ minLength: min, maxLength: max });
+  return schema.superRefine((s, ctx) => {
     const problem = stringProblem(s, kind);
     if (problem !== null) {
       ctx.addIssue({ code: 'custom', message: problem });
@@ -209,8 +211,14 @@ export function inspectAttributes(
  * Free-form `attributes`: a JSON object bounded by ATTRIBUTES_LIMITS. Issue paths are escaped
  * segments because the validation frame joins them with "/" as they are.
  */
-export const attributes = z.unknown().transform((value, ctx) => {
-  const { problems } = inspectAttributes(value);
-  for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
-  return problems.length > 0 ? z.NEVER : (value as Record<string, unknown>);
-});
+export const attributes = z
+  .unknown()
+  .meta({
+    type: 'object',
+    description: `at most ${ATTRIBUTES_LIMITS.maxBytes} bytes as stored (jsonb text), ${ATTRIBUTES_LIMITS.maxDepth} levels deep`,
+  })
+  .transform((value, ctx) => {
+    const { problems } = inspectAttributes(value);
+    for (const p of problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    return problems.length > 0 ? z.NEVER : (value as Record<string, unknown>);
+  });
