@@ -46,6 +46,7 @@ _connect_render() {
     -e "s|@CONNECT_GROUP_ID@|$CONNECT_GROUP_ID|g" -e "s|@CONNECT_CONFIGS_TOPIC@|$CONNECT_CONFIGS_TOPIC|g" \
     -e "s|@CONNECT_OFFSETS_TOPIC@|$CONNECT_OFFSETS_TOPIC|g" -e "s|@CONNECT_STATUS_TOPIC@|$CONNECT_STATUS_TOPIC|g" \
     -e "s|@CONNECT_OFFSETS_PARTITIONS@|1|g" -e "s|@CONNECT_STATUS_PARTITIONS@|1|g" \
+    -e "s|@KAFKA_MESSAGE_MAX_BYTES@|$KAFKA_MESSAGE_MAX_BYTES|g" \
     "$tmpl" >"$dir/connect-distributed.properties"
 }
 

@@ -13,6 +13,10 @@ KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
+# The one Kafka message ceiling (docs/limits.md): broker message.max.bytes, which every topic
+# inherits, and Connect's producer max.request.size are rendered from it. Equal to
+# KAFKA_MESSAGE_MAX_BYTES in packages/config/src/limits.ts (a unit test compares them).
+KAFKA_MESSAGE_MAX_BYTES=4194304
 
 # Main classes (Kafka 4.x): the broker and StorageTool are still Scala classes in kafka_2.13;
 # the other CLI tools moved to org.apache.kafka.tools in kafka-tools.
@@ -147,7 +151,8 @@ _kafka_rotate_log() {
 _kafka_render() {
   local dir="$1" tmpl="$TAKT_REPO_DIR/infra/kafka/server.properties"
   sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
-    -e "s|@KAFKA_DATA_DIR@|$dir/data|g" "$tmpl" >"$dir/server.properties"
+    -e "s|@KAFKA_DATA_DIR@|$dir/data|g" -e "s|@KAFKA_MESSAGE_MAX_BYTES@|$KAFKA_MESSAGE_MAX_BYTES|g" \
+    "$tmpl" >"$dir/server.properties"
 }
 
 # Format the KRaft storage once; the cluster id is kept in the state dir.

@@ -91,4 +91,5 @@ export const httpEnv = z.object({
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
 });
 
+export * from './limits.js';
 export { z };

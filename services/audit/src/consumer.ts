@@ -1,4 +1,5 @@
 import { decodeMessage } from '@takt/cdc';
+import { kafkaFetchBytes } from '@takt/config';
 import { Counter, Gauge, type Registry } from '@takt/http';
 import type { Logger } from '@takt/log';
 import { type Consumer, type EachBatchPayload, type Kafka, Partitioners, type Producer } from 'kafkajs';
@@ -43,6 +44,8 @@ export class AuditConsumer {
     this.consumer = opts.kafka.consumer({
       groupId: opts.groupId,
       allowAutoTopicCreation: false,
+      // At least one message of the ceiling per partition, or the largest change would stall it.
+      ...kafkaFetchBytes(1, 4),
       sessionTimeout: opts.sessionTimeoutMs,
       heartbeatInterval: Math.floor(opts.sessionTimeoutMs / 6),
     });

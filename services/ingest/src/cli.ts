@@ -1,12 +1,22 @@
 import { parseArgs } from 'node:util';
 import { createPrisma } from '@takt/db';
 import { generateApiKey, SCOPES, type Scope } from '@takt/http';
+import type { z } from 'zod';
+import { boundedText } from './bounds.js';
+import { code as codeSchema } from './schemas.js';
 
 const usage = `usage: takt-ingest bootstrap-tenant --code <code> --name <name> [--scopes admin,ingest,read,audit] [--key-name <name>]
 
 Creates the tenant if it does not exist and a new API key for it, then prints
 { tenantId, tenantCode, keys: [{ id, name, scopes, key }] } as JSON. The key is shown once.
 Needs DATABASE_URL (the takt_owner or takt_app role).`;
+
+/** The same bounds as the HTTP API (docs/limits.md): a tenant's row travels through CDC too. */
+function checkOption(option: string, schema: z.ZodType, value: string | undefined): void {
+  if (value === undefined) return;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new Error(`${option}: ${result.error.issues[0]?.message}\n${usage}`);
+}
 
 async function bootstrapTenant(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -19,8 +29,10 @@ async function bootstrapTenant(argv: string[]): Promise<void> {
       each: { type: 'boolean', default: false },
     },
   });
-  if (!values.code || !/^[A-Za-z0-9._-]{1,64}$/.test(values.code))
-    throw new Error(`--code is required\n${usage}`);
+  if (!values.code) throw new Error(`--code is required\n${usage}`);
+  checkOption('--code', codeSchema, values.code);
+  checkOption('--name', boundedText('name'), values.name);
+  checkOption('--key-name', boundedText('name'), values['key-name']);
   const scopes = values.scopes.split(',').map((s) => s.trim());
   const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
   if (bad.length > 0) throw new Error(`unknown scopes: ${bad.join(', ')}`);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { asciiText, attributes, boundedText, count, finiteDouble, idealCycleTimeS } from './bounds.js';
 
 /** Tenant-scoped codes (docs/data-model.md): what machines and ERP exports use to name things. */
-export const code = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must match [A-Za-z0-9._-]{1,64}');
+export const code = asciiText('code', '[A-Za-z0-9._-]');
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -42,41 +43,25 @@ export const time = z.string().transform((value, ctx) => {
   return ms;
 });
 
-const count = z.number().int().min(0).max(2_147_483_647);
-const text = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .refine(
-      (s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f),
-      'must not contain control characters',
-    );
+const name = boundedText('name');
 
-export const siteBody = z.strictObject({ name: text(200), timeZone: z.string().min(1).max(64) });
-export const lineBody = z.strictObject({ name: text(200), siteCode: code });
-export const equipmentBody = z.strictObject({
-  name: text(200),
-  lineCode: code,
-  attributes: z.record(z.string(), z.json()).optional(),
-});
-export const productBody = z.strictObject({
-  name: text(200),
-  idealCycleTimeS: z.number().positive().max(31_536_000),
-});
-export const downtimeReasonBody = z.strictObject({ name: text(200), planned: z.boolean() });
+export const siteBody = z.strictObject({ name, timeZone: boundedText('timeZone') });
+export const lineBody = z.strictObject({ name, siteCode: code });
+export const equipmentBody = z.strictObject({ name, lineCode: code, attributes: attributes.optional() });
+export const productBody = z.strictObject({ name, idealCycleTimeS });
+export const downtimeReasonBody = z.strictObject({ name, planned: z.boolean() });
 
 export const SCOPE_VALUES = ['ingest', 'read', 'audit', 'admin'] as const;
 export const apiKeyBody = z.strictObject({
-  name: text(200),
+  name,
   scopes: z.array(z.enum(SCOPE_VALUES)).min(1).max(4),
 });
 
 export const sensorRecord = z.strictObject({
   equipmentCode: code,
-  tag: z.string().regex(/^[A-Za-z0-9._:/-]{1,128}$/, 'must match [A-Za-z0-9._:/-]{1,128}'),
+  tag: asciiText('tag', '[A-Za-z0-9._:/-]'),
   ts: time,
-  value: z.number().finite(),
+  value: finiteDouble,
   quality: z.enum(['good', 'uncertain', 'bad']).optional(),
 });
 
@@ -91,8 +76,8 @@ export const productionRecord = z
     good: count,
     scrap: count.optional(),
     rework: count.optional(),
-    orderId: text(128).optional(),
-    operator: text(200).optional(),
+    orderId: boundedText('orderId').optional(),
+    operator: boundedText('person').optional(),
   })
   .superRefine((r, ctx) => {
     if (r.end <= r.start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
@@ -130,7 +115,7 @@ export const shiftRecord = z
     id: z.uuid(),
     lineCode: code.optional(),
     equipmentCode: code.optional(),
-    name: text(200),
+    name,
     start: time,
     end: time,
   })
@@ -151,8 +136,8 @@ export const maintenanceRecord = z
     kind: z.enum(['preventive', 'corrective']),
     start: time,
     end: time.optional(),
-    technician: text(200).optional(),
-    notes: z.string().max(4000).optional(),
+    technician: boundedText('person').optional(),
+    notes: boundedText('notes', { min: 0 }).optional(),
   })
   .superRefine((r, ctx) => {
     if (r.end !== undefined && r.end <= r.start)

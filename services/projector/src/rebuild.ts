@@ -1,4 +1,5 @@
 import { type ClickHouse, ident, join, sql } from '@takt/clickhouse';
+import { kafkaFetchBytes } from '@takt/config';
 import { BUCKET_MS, bucketOf } from '@takt/domain';
 import type { Logger } from '@takt/log';
 import type { Kafka } from 'kafkajs';
@@ -80,7 +81,7 @@ export async function rebuild(opts: RebuildOptions): Promise<{ events: number; e
 
   const consumer = opts.kafka.consumer({
     groupId,
-    maxBytesPerPartition: 16 * 1024 * 1024,
+    maxBytesPerPartition: kafkaFetchBytes(4).maxBytesPerPartition,
     maxWaitTimeInMs: 200,
   });
   const producer = opts.kafka.producer();

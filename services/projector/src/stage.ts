@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { kafkaFetchBytes } from '@takt/config';
 import type { Logger } from '@takt/log';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isRetriable } from './errors.js';
@@ -114,8 +115,8 @@ export function createStage(opts: StageOptions): Stage {
         groupId: opts.groupId,
         sessionTimeout: opts.sessionTimeoutMs,
         heartbeatInterval: Math.max(1_000, Math.floor(opts.sessionTimeoutMs / 10)),
-        maxBytesPerPartition: 16 * 1024 * 1024,
-        maxBytes: 64 * 1024 * 1024,
+        // Four of the largest messages per partition and fetch, across four partitions (docs/limits.md).
+        ...kafkaFetchBytes(4, 4),
         // Short fetch waits keep freshness low when a partition is idle; batches grow under load anyway.
         maxWaitTimeInMs: 100,
         retry: { retries: 20, initialRetryTime: opts.retry.minMs, maxRetryTime: opts.retry.maxMs },

@@ -239,7 +239,7 @@ export function registerMasterDataRoutes(app: TaktApp, deps: IngestDeps): void {
     path: 'products',
     entity: 'product',
     body: productBody,
-    toData: async (_tx, b) => ({ name: b.name, idealCycleTimeS: String(b.idealCycleTimeS) }),
+    toData: async (_tx, b) => ({ name: b.name, idealCycleTimeS: b.idealCycleTimeS }),
     find: (tx, c) => tx.product.findFirst({ where: { code: c } }),
     create: (tx, data) => tx.product.create({ data }),
     update: (tx, id, data) => tx.product.update({ where: { id }, data }),
