@@ -66,3 +66,5 @@ export function correlationIdFrom(headers: Record<string, string | string[] | un
   // The length test first: a 10 kB header is refused without being scanned.
   return typeof value === 'string' && value.length <= 64 && CORRELATION_ID.test(value) ? value : null;
 }
+export { kafkaLog } from './kafka.js';
+export { runMain, stopOnSignals } from './process.js';
