@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { correlationIdFrom, type Logger, newRequestId } from '@takt/log';
+import { correlationIdFrom, type Logger, newRequestId, sentCorrelationId } from '@takt/log';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -87,6 +87,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<TaktApp> {
         route: request.routeOptions.url,
         status: reply.statusCode,
         ms: reply.elapsedTime,
+        // Says that a correlation header came and was dropped, without repeating its text.
+        ...(request.correlationId === null && sentCorrelationId(request.headers)
+          ? { correlationIdIgnored: true }
+          : {}),
       },
       'request',
     );

@@ -60,6 +60,13 @@ describe('request ids', () => {
     expect(logged.map((l) => l.msg)).toEqual(['handler', 'request']);
     for (const l of logged)
       expect(l).toMatchObject({ reqId: requestId, correlationId: 'order-4711.retry_2' });
+    expect(logged.at(-1)).not.toHaveProperty('correlationIdIgnored');
+    const plain = await get({});
+    expect(plain.headers['x-correlation-id']).toBeUndefined();
+    for (const l of logOf(String(plain.headers['x-request-id']))) {
+      expect(l).not.toHaveProperty('correlationId');
+      expect(l).not.toHaveProperty('correlationIdIgnored');
+    }
   });
 
   it('echo the correlation id on errors too, so a failed call can be traced', async () => {
@@ -88,6 +95,7 @@ describe('request ids', () => {
         const logged = logOf(String(res.headers['x-request-id']));
         expect(logged).toHaveLength(2);
         for (const l of logged) expect(l).not.toHaveProperty('correlationId');
+        expect(logged.at(-1)).toMatchObject({ msg: 'request', correlationIdIgnored: true });
       }
     }
     const all = lines.join('');

@@ -55,14 +55,23 @@ export const CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** The id of one request: always made here, never taken from the client (docs/identity.md). */
 export const newRequestId = (): string => randomUUID();
 
+type CorrelationHeaders = Record<string, string | string[] | undefined>;
+
+const correlationHeader = (headers: CorrelationHeaders) =>
+  headers['x-correlation-id'] ?? headers['x-request-id'];
+
+/** Whether the client sent a correlation header at all, kept or not: an ignored one is worth a flag. */
+export const sentCorrelationId = (headers: CorrelationHeaders): boolean =>
+  correlationHeader(headers) !== undefined;
+
 /**
  * The client's correlation id: `x-correlation-id`, or else `x-request-id`, when it has the one
  * shape Takt stores, logs and echoes; anything else (too long, control characters, non-ASCII,
  * a header sent twice) is null and ignored, so client text never reaches a row, a log line or a
  * response header (docs/identity.md).
  */
-export function correlationIdFrom(headers: Record<string, string | string[] | undefined>): string | null {
-  const value = headers['x-correlation-id'] ?? headers['x-request-id'];
+export function correlationIdFrom(headers: CorrelationHeaders): string | null {
+  const value = correlationHeader(headers);
   // The length test first: a 10 kB header is refused without being scanned.
   return typeof value === 'string' && value.length <= 64 && CORRELATION_ID.test(value) ? value : null;
 }
