@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { type Logger, requestIdFrom } from '@takt/log';
+import { correlationIdFrom, type Logger, newRequestId, sentCorrelationId } from '@takt/log';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -19,6 +19,13 @@ import type { Registry } from 'prom-client';
 import { installAuth, type KeyResolver } from './auth.js';
 import { installHttpMetrics } from './metrics.js';
 import { installProblemHandlers } from './problem.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client's correlation id when it is [A-Za-z0-9._-]{1,64}, else null (docs/identity.md). */
+    correlationId: string | null;
+  }
+}
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -51,7 +58,13 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<TaktApp> {
     loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimitBytes ?? 16 * 1024 * 1024,
     requestTimeout: opts.requestTimeoutMs ?? 30_000,
-    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    // The server makes every request id; what a client sends is only a correlation id, kept
+    // beside it when it has the one safe shape (docs/identity.md).
+    genReqId: () => newRequestId(),
+    childLoggerFactory: (logger, bindings, options, raw) => {
+      const correlationId = correlationIdFrom(raw.headers);
+      return logger.child(correlationId === null ? bindings : { ...bindings, correlationId }, options);
+    },
     // Requests are logged once, on response, by the hook below (with route and duration).
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
@@ -61,8 +74,11 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<TaktApp> {
   app.setSerializerCompiler(serializerCompiler);
   installProblemHandlers(app);
 
+  app.decorateRequest('correlationId', null);
   app.addHook('onRequest', async (request, reply) => {
+    request.correlationId = correlationIdFrom(request.headers);
     reply.header('x-request-id', request.id);
+    if (request.correlationId !== null) reply.header('x-correlation-id', request.correlationId);
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -71,6 +87,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<TaktApp> {
         route: request.routeOptions.url,
         status: reply.statusCode,
         ms: reply.elapsedTime,
+        // Says that a correlation header came and was dropped, without repeating its text.
+        ...(request.correlationId === null && sentCorrelationId(request.headers)
+          ? { correlationIdIgnored: true }
+          : {}),
       },
       'request',
     );

@@ -49,15 +49,31 @@ export function createLogger({ service, level = 'info', destination }: LoggerSet
   return destination ? pino(options, destination) : pino(options);
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** The one shape of client correlation id Takt keeps (docs/identity.md). */
+export const CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The id of one request: always made here, never taken from the client (docs/identity.md). */
+export const newRequestId = (): string => randomUUID();
+
+type CorrelationHeaders = Record<string, string | string[] | undefined>;
+
+const correlationHeader = (headers: CorrelationHeaders) =>
+  headers['x-correlation-id'] ?? headers['x-request-id'];
+
+/** Whether the client sent a correlation header at all, kept or not: an ignored one is worth a flag. */
+export const sentCorrelationId = (headers: CorrelationHeaders): boolean =>
+  correlationHeader(headers) !== undefined;
 
 /**
- * The request id a client sent in `x-request-id`, if it is safe to echo and store; otherwise a
- * fresh UUID. It ends up in every audited row, so it must not carry arbitrary client text.
+ * The client's correlation id: `x-correlation-id`, or else `x-request-id`, when it has the one
+ * shape Takt stores, logs and echoes; anything else (too long, control characters, non-ASCII,
+ * a header sent twice) is null and ignored, so client text never reaches a row, a log line or a
+ * response header (docs/identity.md).
  */
-export function requestIdFrom(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value !== undefined && REQUEST_ID.test(value) ? value : randomUUID();
+export function correlationIdFrom(headers: CorrelationHeaders): string | null {
+  const value = correlationHeader(headers);
+  // The length test first: a 10 kB header is refused without being scanned.
+  return typeof value === 'string' && value.length <= 64 && CORRELATION_ID.test(value) ? value : null;
 }
 export { kafkaLog } from './kafka.js';
 export { runMain, stopOnSignals } from './process.js';

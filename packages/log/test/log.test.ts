@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLogger, requestIdFrom } from '../src/index.js';
+import { correlationIdFrom, createLogger, newRequestId } from '../src/index.js';
 
 function capture() {
   const lines: string[] = [];
@@ -33,14 +34,48 @@ describe('createLogger', () => {
   });
 });
 
-describe('requestIdFrom', () => {
-  it('keeps a well-formed client id', () => {
-    expect(requestIdFrom('abc-123')).toBe('abc-123');
-    expect(requestIdFrom(['first', 'second'])).toBe('first');
+describe('request and correlation ids', () => {
+  const safe = fc.stringMatching(/^[A-Za-z0-9._-]{1,64}$/);
+
+  it('makes a fresh UUID for every request', () => {
+    const a = newRequestId();
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(newRequestId()).not.toBe(a);
   });
-  it('replaces a missing or hostile id with a UUID', () => {
-    expect(requestIdFrom(undefined)).toMatch(/^[0-9a-f-]{36}$/);
-    expect(requestIdFrom("x'; drop table")).toMatch(/^[0-9a-f-]{36}$/);
-    expect(requestIdFrom('a'.repeat(200))).toMatch(/^[0-9a-f-]{36}$/);
+
+  it('keeps a well-formed correlation id, preferring x-correlation-id', () => {
+    fc.assert(
+      fc.property(safe, safe, (a, b) => {
+        expect(correlationIdFrom({ 'x-request-id': a })).toBe(a);
+        expect(correlationIdFrom({ 'x-correlation-id': a, 'x-request-id': b })).toBe(a);
+      }),
+    );
+  });
+
+  it('ignores anything outside [A-Za-z0-9._-]{1,64}', () => {
+    for (const hostile of [
+      '',
+      'a'.repeat(65),
+      'x'.repeat(10_240),
+      'abc\n',
+      'abc\r\nset-cookie: x=1',
+      "x'; drop table",
+      'caf\u00e9',
+      '\u30ea\u30af\u30a8\u30b9\u30c8',
+      'a b',
+      'a, b',
+    ]) {
+      expect(correlationIdFrom({ 'x-request-id': hostile })).toBeNull();
+      expect(correlationIdFrom({ 'x-correlation-id': hostile, 'x-request-id': 'fine' })).toBeNull();
+    }
+    expect(correlationIdFrom({ 'x-request-id': ['a', 'b'] })).toBeNull();
+    expect(correlationIdFrom({})).toBeNull();
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        const kept = correlationIdFrom({ 'x-correlation-id': s });
+        expect(kept === null || (kept === s && /^[A-Za-z0-9._-]{1,64}$/.test(s))).toBe(true);
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(s)) expect(kept).toBeNull();
+      }),
+    );
   });
 });

@@ -102,10 +102,12 @@ describe('audit log over the real pipeline', () => {
     expect(c.after).toMatchObject({ code: 'press-01', name: 'Press 1', attributes: { vendor: 'Acme' } });
     expect(u.before).toMatchObject({ name: 'Press 1' });
     expect(u.after).toMatchObject({ name: 'Press One', deleted_at: null });
-    expect(u.requestId).toBe('req-rename-1');
+    // Request ids are the server's (docs/identity.md); the client's header is only echoed.
+    expect(upd.headers['x-correlation-id']).toBe('req-rename-1');
+    expect(u.requestId).toBe(upd.headers['x-request-id']);
     expect(d.before).toMatchObject({ name: 'Press One', deleted_at: null });
     expect(d.after?.deleted_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-    expect(d.requestId).toBe('req-delete-1');
+    expect(d.requestId).toBe(del.headers['x-request-id']);
     for (const e of s.events) expect(e.changedBy).toBe(adminKey?.id);
     expect(BigInt(d.lsn) > BigInt(u.lsn) && BigInt(u.lsn) > BigInt(c.lsn)).toBe(true);
     expect(s.nextVersion).toBe(4);
@@ -135,8 +137,12 @@ describe('audit log over the real pipeline', () => {
     });
     expect(res.statusCode).toBe(201);
     const b = await waitStream('ingest_batch', batchId, 1);
-    expect(b.events[0]).toMatchObject({ op: 'create', requestId: 'req-batch-1' });
-    expect(b.events[0]?.after).toMatchObject({ kind: 'production', record_count: 2 });
+    expect(b.events[0]).toMatchObject({ op: 'create', requestId: res.headers['x-request-id'] });
+    expect(b.events[0]?.after).toMatchObject({
+      kind: 'production',
+      record_count: 2,
+      correlation_id: 'req-batch-1',
+    });
     for (const id of ids) {
       const s = await waitStream('production', id, 1);
       expect(s.events[0]?.after).toMatchObject({
@@ -147,7 +153,7 @@ describe('audit log over the real pipeline', () => {
         ideal_cycle_time_s: '30.000000',
       });
       expect(s.events[0]?.txId).toBe(b.events[0]?.txId);
-      expect(s.events[0]?.requestId).toBe('req-batch-1');
+      expect(s.events[0]?.requestId).toBe(res.headers['x-request-id']);
     }
   });
 

@@ -24,8 +24,9 @@ export interface BatchHandler<R, P> {
 }
 
 /**
- * Constraint violations that a concurrent writer (or an id taken by another tenant, invisible
- * under RLS) can cause after the batch's own checks passed: a conflict, never a 5xx.
+ * Constraint violations that a concurrent writer of the same tenant can cause after the batch's
+ * own checks passed: a conflict, never a 5xx. Keys are per tenant (docs/identity.md), so
+ * another tenant's rows can never be the cause.
  */
 function constraintConflict(err: unknown): TaktError | undefined {
   switch (pgErrorCode(err)) {
@@ -41,6 +42,12 @@ function constraintConflict(err: unknown): TaktError | undefined {
 /** The body after validation, in schema key order: equal requests hash equally. */
 export const payloadHash = (body: unknown): string =>
   createHash('sha256').update(JSON.stringify(body)).digest('hex');
+
+/** The server's id of the request, and the client's correlation id if it sent a valid one. */
+export interface RequestIds {
+  requestId: string;
+  correlationId: string | null;
+}
 
 interface StoredBatch {
   kind: string;
@@ -69,7 +76,7 @@ function replayOrConflict(stored: StoredBatch, kind: BatchKind, hash: string, ba
 export async function runBatch<R, P>(
   deps: IngestDeps,
   principal: Principal,
-  requestId: string,
+  { requestId, correlationId }: RequestIds,
   body: BatchBody<R>,
   handler: BatchHandler<R, P>,
 ): Promise<BatchResult> {
@@ -103,9 +110,10 @@ export async function runBatch<R, P>(
       // A concurrent request with the same id blocks here until the first one commits, then
       // finds the row and answers like a retry.
       const inserted = await tx.$queryRaw<{ id: string }[]>`
-        INSERT INTO ingest_batch (tenant_id, id, kind, record_count, payload_sha256, response, changed_by, request_id)
+        INSERT INTO ingest_batch (tenant_id, id, kind, record_count, payload_sha256, response, changed_by,
+                                  request_id, correlation_id)
         VALUES (${principal.tenantId}::uuid, ${batchId}::uuid, ${handler.kind}, ${records.length}, ${hash},
-                ${JSON.stringify(response)}::jsonb, ${principal.keyId}::uuid, ${requestId})
+                ${JSON.stringify(response)}::jsonb, ${principal.keyId}::uuid, ${requestId}, ${correlationId})
         ON CONFLICT (tenant_id, id) DO NOTHING
         RETURNING id`;
       if (inserted.length === 0) {

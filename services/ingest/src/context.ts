@@ -30,6 +30,14 @@ export interface BatchContext {
   now: number;
 }
 
+/**
+ * The key of a fact row: ids are chosen by clients, so they are unique per tenant only and every
+ * lookup by id names the tenant too (docs/identity.md).
+ */
+export const factKey = (ctx: Pick<BatchContext, 'tenantId'>, id: string) => ({
+  tenantId_id: { tenantId: ctx.tenantId, id },
+});
+
 /** The audit columns every written row carries (docs/data-model.md: the WAL itself says who and why). */
 export const auditColumns = (ctx: Pick<BatchContext, 'keyId' | 'requestId'>) => ({
   changedBy: ctx.keyId,

@@ -413,13 +413,14 @@ describe('tenants', () => {
       },
       other,
     );
-    // The id is taken by another tenant's row, which this tenant cannot see: the write fails
-    // without revealing or touching it.
-    expect(overwrite.statusCode).toBeGreaterThanOrEqual(400);
-    expect(overwrite.statusCode).toBeLessThan(500);
-    const [still] = await h.sql<{ total: number }>('SELECT total FROM fact_production WHERE id = $1', [
-      mine?.id,
-    ]);
-    expect(still?.total).not.toBe(9);
+    // Ids are per tenant (docs/identity.md): the other tenant gets a row of its own under the
+    // same id, and this tenant's row is neither revealed nor touched.
+    expect(overwrite.statusCode).toBe(201);
+    const both = await h.sql<{ tenant_id: string; total: number }>(
+      'SELECT tenant_id, total FROM fact_production WHERE id = $1',
+      [mine?.id],
+    );
+    expect(both.find((r) => r.tenant_id === t.id)?.total).not.toBe(9);
+    expect(both.find((r) => r.tenant_id === other.id)?.total).toBe(9);
   });
 });

@@ -1,6 +1,6 @@
 import { conflict } from '@takt/http';
 import type { BatchHandler } from '../batch.js';
-import { auditColumns } from '../context.js';
+import { auditColumns, factKey } from '../context.js';
 import { type EquipmentRef, FieldErrors, knownEquipment, requireUniqueIds } from '../lookup.js';
 import type { MaintenanceRecord } from '../schemas.js';
 import { openPii, sealPii } from './pii.js';
@@ -63,7 +63,7 @@ export const maintenanceBatch: BatchHandler<MaintenanceRecord, Map<string, Equip
         technician === (r.technician ?? null);
       if (same) continue;
       await ctx.tx.maintenance.update({
-        where: { id: r.id },
+        where: factKey(ctx, r.id),
         data: {
           ...fields,
           technicianEnc: sealPii(ctx, 'fact_maintenance', 'technician', r.id, r.technician),

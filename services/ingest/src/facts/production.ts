@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict } from '@takt/http';
 import type { BatchHandler } from '../batch.js';
-import { auditColumns } from '../context.js';
+import { auditColumns, factKey } from '../context.js';
 import {
   type EquipmentRef,
   equipmentByCode,
@@ -97,7 +97,7 @@ export const productionBatch: BatchHandler<ProductionRecord, Prepared> = {
         operator === (r.operator ?? null);
       if (same) continue;
       await ctx.tx.production.update({
-        where: { id },
+        where: factKey(ctx, id),
         data: {
           ...fields,
           idealCycleTimeS: before.productId === product.id ? before.idealCycleTimeS : product.idealCycleTimeS,

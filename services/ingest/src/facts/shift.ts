@@ -1,6 +1,6 @@
 import { conflict } from '@takt/http';
 import type { BatchHandler } from '../batch.js';
-import { auditColumns } from '../context.js';
+import { auditColumns, factKey } from '../context.js';
 import { type EquipmentRef, equipmentByCode, FieldErrors, lineByCode, requireCodes } from '../lookup.js';
 import type { ShiftRecord } from '../schemas.js';
 
@@ -35,7 +35,7 @@ export const shiftBatch: BatchHandler<ShiftRecord, Prepared> = {
     for (const [i, r] of records.entries()) {
       const lineId = r.lineCode ? lines.get(r.lineCode)! : null;
       const equipmentId = r.equipmentCode ? equipment.get(r.equipmentCode)!.id : null;
-      const before = await ctx.tx.shift.findUnique({ where: { id: r.id } });
+      const before = await ctx.tx.shift.findUnique({ where: factKey(ctx, r.id) });
       if (before && (before.lineId !== lineId || before.equipmentId !== equipmentId)) {
         throw conflict(
           'TAKT_OWNER_CHANGE',
@@ -77,7 +77,10 @@ export const shiftBatch: BatchHandler<ShiftRecord, Prepared> = {
       }
       const fields = { name: r.name, startAt: start, endAt: end, batchId: ctx.batchId, ...auditColumns(ctx) };
       if (before) {
-        await ctx.tx.shift.update({ where: { id: r.id }, data: { ...fields, updatedAt: new Date(ctx.now) } });
+        await ctx.tx.shift.update({
+          where: factKey(ctx, r.id),
+          data: { ...fields, updatedAt: new Date(ctx.now) },
+        });
       } else {
         await ctx.tx.shift.create({
           data: { id: r.id, tenantId: ctx.tenantId, lineId, equipmentId, ...fields },

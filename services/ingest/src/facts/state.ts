@@ -1,7 +1,7 @@
 import { conflict } from '@takt/http';
 import type { BatchHandler } from '../batch.js';
 import type { BatchContext } from '../context.js';
-import { auditColumns } from '../context.js';
+import { auditColumns, factKey } from '../context.js';
 import { type EquipmentRef, equipmentByCode, FieldErrors, reasonByCode, requireCodes } from '../lookup.js';
 import type { StateRecord } from '../schemas.js';
 
@@ -78,7 +78,7 @@ export const stateBatch: BatchHandler<StateRecord, Prepared> = {
       const equipmentId = equipment.get(r.equipmentCode)!.id;
       const reasonId = r.reasonCode ? reasons.get(r.reasonCode)!.id : null;
       const end = r.end ?? null;
-      const before = await ctx.tx.equipmentState.findUnique({ where: { id: r.id } });
+      const before = await ctx.tx.equipmentState.findUnique({ where: factKey(ctx, r.id) });
 
       if (before) {
         if (before.equipmentId !== equipmentId) {
@@ -112,7 +112,7 @@ export const stateBatch: BatchHandler<StateRecord, Prepared> = {
         const other = await overlapping(ctx, equipmentId, r.id, r.start, end);
         if (other) throw overlapError(i, r.id, other);
         await ctx.tx.equipmentState.update({
-          where: { id: r.id },
+          where: factKey(ctx, r.id),
           data: {
             state: r.state,
             reasonId,
@@ -148,7 +148,7 @@ export const stateBatch: BatchHandler<StateRecord, Prepared> = {
           );
         }
         await ctx.tx.equipmentState.update({
-          where: { id: open.id },
+          where: factKey(ctx, open.id),
           data: {
             endAt: new Date(r.start),
             batchId: ctx.batchId,

@@ -45,7 +45,13 @@ export function registerBatchRoutes(app: TaktApp, deps: IngestDeps): void {
         },
       },
       async (request, reply) => {
-        const result = await runBatch(deps, principalOf(request), String(request.id), request.body, handler);
+        const result = await runBatch(
+          deps,
+          principalOf(request),
+          { requestId: String(request.id), correlationId: request.correlationId },
+          request.body,
+          handler,
+        );
         return reply.code(result.status).send(result.body);
       },
     );

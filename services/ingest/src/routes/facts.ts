@@ -1,7 +1,7 @@
 import { withTenant } from '@takt/db';
 import { notFound, type Principal, principalOf, type TaktApp } from '@takt/http';
 import { z } from 'zod';
-import type { IngestDeps } from '../context.js';
+import { factKey, type IngestDeps } from '../context.js';
 import { openPii } from '../facts/pii.js';
 
 const params = z.object({ id: z.uuid() });
@@ -20,7 +20,7 @@ export function registerFactRoutes(app: TaktApp, deps: IngestDeps): void {
       const principal = principalOf(request);
       return withTenant(deps.prisma, principal.tenantId, async (tx) => {
         const row = await tx.production.findUnique({
-          where: { id: request.params.id },
+          where: factKey(principal, request.params.id),
           include: { equipment: { select: { code: true } }, product: { select: { code: true } } },
         });
         if (!row) throw notFound(`no production record ${request.params.id}`);
@@ -62,7 +62,7 @@ export function registerFactRoutes(app: TaktApp, deps: IngestDeps): void {
       const principal = principalOf(request);
       return withTenant(deps.prisma, principal.tenantId, async (tx) => {
         const row = await tx.maintenance.findUnique({
-          where: { id: request.params.id },
+          where: factKey(principal, request.params.id),
           include: { equipment: { select: { code: true } } },
         });
         if (!row) throw notFound(`no maintenance event ${request.params.id}`);
