@@ -1,0 +1,14 @@
+export {
+  createMissingTopics,
+  type DeadLetterSink,
+  type DeadLetterSinkOptions,
+  deadLetterSink,
+} from './dead-letters.js';
+export { registerCdcMetrics } from './metrics.js';
+export {
+  CdcUnhealthyError,
+  type CdcWatcher,
+  type CdcWatcherOptions,
+  cdcWatcherOptions,
+  createCdcWatcher,
+} from './watcher.js';
