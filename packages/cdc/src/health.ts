@@ -41,7 +41,7 @@ export const connectorStatusSchema = z.object({
 export interface TaskObservation {
   readonly id: number;
   readonly state: string;
-  /** First line of the Java stack trace of a failed task: the exception and its message. */
+  /** A failed task's exception and root cause, from its Java stack trace (see traceSummary). */
   readonly error?: string;
 }
 
@@ -49,6 +49,17 @@ export type ConnectorObservation =
   | { readonly kind: 'unreachable'; readonly error: string }
   | { readonly kind: 'missing' }
   | { readonly kind: 'status'; readonly state: string; readonly tasks: readonly TaskObservation[] };
+
+/**
+ * A Java stack trace down to what an operator reads first: the top exception and its root cause
+ * (Connect wraps e.g. RecordTooLargeException in "Unrecoverable exception from producer send callback").
+ */
+export function traceSummary(trace: string): string {
+  const lines = trace.split('\n').map((l) => l.trim());
+  const top = lines[0] ?? '';
+  const root = lines.filter((l) => l.startsWith('Caused by: ')).at(-1);
+  return (root ? `${top} | ${root}` : top).slice(0, 1_000);
+}
 
 /** Connect's answer (HTTP status and parsed JSON body) to what the rules need. */
 export function connectorObservation(httpStatus: number, body: unknown): ConnectorObservation {
@@ -62,7 +73,7 @@ export function connectorObservation(httpStatus: number, body: unknown): Connect
     tasks: parsed.data.tasks.map((t) => ({
       id: t.id,
       state: t.state,
-      ...(t.trace ? { error: t.trace.split('\n', 1)[0]?.slice(0, 500) } : {}),
+      ...(t.trace ? { error: traceSummary(t.trace) } : {}),
     })),
   };
 }

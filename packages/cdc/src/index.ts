@@ -30,6 +30,7 @@ export {
   readinessReasons,
   type SourceObservation,
   type TaskObservation,
+  traceSummary,
 } from './health.js';
 export {
   type ApiKeyRow,

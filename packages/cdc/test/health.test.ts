@@ -192,7 +192,7 @@ describe('assessCdc', () => {
 });
 
 describe('connectorObservation', () => {
-  it("reads Connect's status body and keeps a failed task's exception line", () => {
+  it("reads Connect's status body and keeps a failed task's exception and root cause", () => {
     const body = {
       name: 'takt-postgres',
       connector: { state: 'RUNNING', worker_id: '127.0.0.1:8083' },
@@ -202,7 +202,7 @@ describe('connectorObservation', () => {
           state: 'FAILED',
           worker_id: '127.0.0.1:8083',
           trace:
-            'org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer send callback\n\tat org.apache...',
+            'org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer send callback\n\tat org.apache...\nCaused by: org.apache.kafka.common.errors.RecordTooLargeException: The message is 200523 bytes\n\tat x',
         },
       ],
       type: 'source',
@@ -215,7 +215,7 @@ describe('connectorObservation', () => {
           id: 0,
           state: 'FAILED',
           error:
-            'org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer send callback',
+            'org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer send callback | Caused by: org.apache.kafka.common.errors.RecordTooLargeException: The message is 200523 bytes',
         },
       ],
     });
