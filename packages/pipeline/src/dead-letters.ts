@@ -1,4 +1,4 @@
-import { type DeadLetterSource, deadLetterMessage } from '@takt/cdc';
+import { type DeadLetterOrigin, type DeadLetterSource, deadLetterMessage, deadLetterOrigin } from '@takt/cdc';
 import type { Counter } from '@takt/http';
 import type { Logger } from '@takt/log';
 import type { Kafka, Producer } from 'kafkajs';
@@ -60,6 +60,99 @@ export async function createMissingTopics(kafka: Kafka, topics: readonly string[
         topics: missing.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
       });
     }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A dead letter as an operator reads it: where it sits, where it came from and why. */
+export interface DeadLetterEntry {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly origin: DeadLetterOrigin | null;
+}
+
+/**
+ * The dead letters not yet marked handled (past `group`'s committed offsets), at most `limit`. Reads
+ * with a throwaway consumer group, deleted afterwards, so the handled group itself never moves here.
+ */
+export async function unhandledDeadLetters(
+  kafka: Kafka,
+  topic: string,
+  group: string,
+  limit = 100,
+): Promise<DeadLetterEntry[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const reader = `${group}-reader-${process.pid}-${Date.now()}`;
+  try {
+    const [ends, committed] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId: group, topics: [topic] }),
+    ]);
+    const from = new Map(committed.flatMap((t) => t.partitions.map((p) => [p.partition, Number(p.offset)])));
+    const pending = ends
+      .map((e) => ({
+        partition: e.partition,
+        start: Math.max(Number(e.low), from.get(e.partition) ?? -1),
+        end: Number(e.high),
+      }))
+      .filter((p) => p.start < p.end);
+    if (pending.length === 0) return [];
+    const out: DeadLetterEntry[] = [];
+    const consumer = kafka.consumer({ groupId: reader });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic] });
+      const left = new Map(pending.map((p) => [p.partition, p.end]));
+      let finished: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
+        finished = resolve;
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          const end = left.get(partition);
+          if (end === undefined || Number(message.offset) >= end) return;
+          if (out.length < limit)
+            out.push({
+              partition,
+              offset: message.offset,
+              key: message.key?.toString() ?? null,
+              origin: deadLetterOrigin(message.headers),
+            });
+          if (Number(message.offset) + 1 >= end) left.delete(partition);
+          if (left.size === 0 || out.length >= limit) finished();
+        },
+      });
+      for (const p of pending) consumer.seek({ topic, partition: p.partition, offset: String(p.start) });
+      // Retention may have removed what the offsets promised: give up rather than wait forever.
+      const timeout = setTimeout(finished, 30_000);
+      await done;
+      clearTimeout(timeout);
+    } finally {
+      await consumer.disconnect();
+    }
+    return out;
+  } finally {
+    await admin.deleteGroups([reader]).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+/** Marks every dead letter up to now as handled: commits `group` at the end of each partition. */
+export async function markDeadLettersHandled(kafka: Kafka, topic: string, group: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({
+      groupId: group,
+      topic,
+      partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+    });
+    return ends.reduce((n, e) => n + Number(e.high), 0);
   } finally {
     await admin.disconnect();
   }

@@ -1,8 +1,11 @@
 export {
   createMissingTopics,
+  type DeadLetterEntry,
   type DeadLetterSink,
   type DeadLetterSinkOptions,
   deadLetterSink,
+  markDeadLettersHandled,
+  unhandledDeadLetters,
 } from './dead-letters.js';
 export { registerCdcMetrics } from './metrics.js';
 export {

@@ -1,8 +1,13 @@
 import { createMetricsRegistry, type TaktApp } from '@takt/http';
 import { createLogger } from '@takt/log';
-import { type CdcWatcher, createCdcWatcher, registerCdcMetrics } from '@takt/pipeline';
+import {
+  type CdcWatcher,
+  createCdcWatcher,
+  markDeadLettersHandled,
+  registerCdcMetrics,
+  unhandledDeadLetters,
+} from '@takt/pipeline';
 import { stack, waitFor, withAdmin } from '@takt/testing';
-import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaLagProbe, type LagProbe } from '../../query/src/freshness.js';
 import { type QueryHarness, startQuery, type TestTenant } from '../../query/test/harness.js';
@@ -31,7 +36,6 @@ describe('a stalled CDC source shows in /v1/freshness, /readyz and /metrics', ()
   let q: QueryHarness;
   let t: TestTenant;
   let projectorApp: TaktApp;
-  let admin: Admin;
   let connectorConfig: Record<string, string>;
 
   beforeAll(async () => {
@@ -71,13 +75,10 @@ describe('a stalled CDC source shows in /v1/freshness, /readyz and /metrics', ()
       metrics: registry,
       readiness: { pipeline: projector.ready, cdc: watcher.ready },
     });
-    admin = p.kafka.admin();
-    await admin.connect();
     const res = await fetch(`${stack().connectUrl}/connectors/${p.connector}/config`);
     connectorConfig = (await res.json()) as Record<string, string>;
   });
   afterAll(async () => {
-    await admin?.disconnect();
     await projectorApp?.close();
     await q?.close();
     await probe?.close();
@@ -204,13 +205,24 @@ describe('a stalled CDC source shows in /v1/freshness, /readyz and /metrics', ()
       new RegExp(`takt_cdc_dead_letters_unhandled\\{[^}]*topic="${dlq.replaceAll('.', '\\.')}"[^}]*\\} 1`),
     );
 
-    // Marking it handled: commit the handled group at the end of the dead-letter topic.
-    const ends = await admin.fetchTopicOffsets(dlq);
-    await admin.setOffsets({
-      groupId: `${p.prefix}-dead-letters-handled`,
-      topic: dlq,
-      partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
-    });
+    // What an operator does (`cli dead-letters --mark-handled`): read them, then mark them handled.
+    const group = `${p.prefix}-dead-letters-handled`;
+    expect(await unhandledDeadLetters(p.kafka, dlq, group)).toEqual([
+      {
+        partition: 0,
+        offset: '0',
+        key: '{"id":"00000000-0000-0000-0000-000000000001"}',
+        origin: {
+          topic,
+          partition: sent?.partition,
+          offset: sent?.baseOffset,
+          reason: 'value is not JSON',
+          consumer: 'projector-mirror',
+        },
+      },
+    ]);
+    await markDeadLettersHandled(p.kafka, dlq, group);
+    expect(await unhandledDeadLetters(p.kafka, dlq, group)).toEqual([]);
     await caughtUp('freshness to be caught up once the dead letter is handled', 15_000);
   });
 });
