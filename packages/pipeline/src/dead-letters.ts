@@ -87,6 +87,7 @@ export async function unhandledDeadLetters(
   await admin.connect();
   const reader = `${group}-reader-${process.pid}-${Date.now()}`;
   try {
+    if (!(await admin.listTopics()).includes(topic)) return [];
     const [ends, committed] = await Promise.all([
       admin.fetchTopicOffsets(topic),
       admin.fetchOffsets({ groupId: group, topics: [topic] }),
@@ -146,6 +147,7 @@ export async function markDeadLettersHandled(kafka: Kafka, topic: string, group:
   const admin = kafka.admin();
   await admin.connect();
   try {
+    if (!(await admin.listTopics()).includes(topic)) return 0;
     const ends = await admin.fetchTopicOffsets(topic);
     await admin.setOffsets({
       groupId: group,
