@@ -169,6 +169,8 @@ export function createCdcWatcher(o: CdcWatcherOptions): CdcWatcher {
         max: 1,
         connectionTimeoutMillis: timeoutMs,
         statement_timeout: timeoutMs,
+        // The client-side bound too: a server that stops answering must not hang the observation.
+        query_timeout: timeoutMs,
         application_name: `${o.clientId}-cdc-watch`,
       })
     : undefined;
