@@ -156,7 +156,8 @@ async function unhandledDeadLetters(admin: Admin, topics: readonly string[], gro
 
 export function createCdcWatcher(o: CdcWatcherOptions): CdcWatcher {
   const clock = o.clock ?? Date.now;
-  const timeoutMs = o.requestTimeoutMs ?? Math.min(5_000, Math.max(1_000, o.intervalMs));
+  // Not tied to the interval: a short interval on a loaded machine must not turn slow answers into outages.
+  const timeoutMs = o.requestTimeoutMs ?? 5_000;
   const thresholds: CdcThresholds = {
     heartbeatMaxAgeMs: o.heartbeatMaxAgeMs,
     retainedWalMaxBytes: o.retainedWalMaxBytes,
