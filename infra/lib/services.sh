@@ -94,6 +94,13 @@ service_start() {
   wait_http "http://127.0.0.1:$port/readyz" 60 || fail_with_log "$name" "check its configuration in infra/lib/services.sh"
 }
 
+# What query, projector and audit watch of the CDC source (docs/cdc-health.md): the connector
+# cdc_up registers, its slot, and the slot and heartbeat through takt_cdc_health() as takt_app.
+cdc_watch_env() {
+  printf '%s\n' CDC_CONNECT_URL="$(connect_url)" CDC_CONNECTOR=takt-postgres CDC_SLOT=takt_slot \
+    CDC_MONITOR_DATABASE_URL="$(pg_app_url)"
+}
+
 demo_keys() {
   local f
   f="$(state_dir secrets)/demo-keys.json"
@@ -128,6 +135,8 @@ simulator_start() {
 
 takt_services_up() {
   pg_secrets
+  local cdc_watch
+  mapfile -t cdc_watch < <(cdc_watch_env)
   service_start ingest "$INGEST_PORT" services/ingest \
     DATABASE_URL="$(pg_app_url)" TAKT_PII_KEYS_FILE="$(pii_secret)" LOG_LEVEL="${LOG_LEVEL:-info}"
   demo_keys >/dev/null
@@ -141,17 +150,19 @@ takt_services_up() {
     CLICKHOUSE_DATABASE=takt ./node_modules/.bin/tsx src/cli.ts migrate >/dev/null)
   service_start projector "$PROJECTOR_PORT" services/projector \
     CLICKHOUSE_URL="$(clickhouse_url)" CLICKHOUSE_PASSWORD="$TAKT_CLICKHOUSE_PASSWORD" CLICKHOUSE_DATABASE=takt \
-    KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt LOG_LEVEL="${LOG_LEVEL:-info}"
+    KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt LOG_LEVEL="${LOG_LEVEL:-info}" \
+    "${cdc_watch[@]}"
   service_start query "$QUERY_PORT" services/query \
     CLICKHOUSE_URL="$(clickhouse_url)" CLICKHOUSE_USER=default CLICKHOUSE_PASSWORD="$TAKT_CLICKHOUSE_PASSWORD" \
     CLICKHOUSE_DATABASE=takt KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt \
-    LOG_LEVEL="${LOG_LEVEL:-info}"
+    LOG_LEVEL="${LOG_LEVEL:-info}" "${cdc_watch[@]}"
   audit_migrate
   service_start audit "$AUDIT_PORT" services/audit \
     DATABASE_URL="$(pg_audit_url takt_audit_writer "$TAKT_PG_AUDIT_WRITER_PASSWORD")" \
     TAKT_DATABASE_URL="$(pg_app_url)" AUDIT_SIGNING_KEY_FILE="$(audit_signing_key)" \
     AUDIT_TRUSTED_KEYS_FILE="$(audit_trusted_keys "$(audit_signing_key)")" \
-    KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt LOG_LEVEL="${LOG_LEVEL:-info}"
+    KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt LOG_LEVEL="${LOG_LEVEL:-info}" \
+    "${cdc_watch[@]}"
 }
 
 # Reverse order of start: consumers first, then the service that feeds them.

@@ -1,4 +1,12 @@
 export {
+  DEAD_LETTER_HEADERS,
+  type DeadLetterMessage,
+  type DeadLetterOrigin,
+  type DeadLetterSource,
+  deadLetterMessage,
+  deadLetterOrigin,
+} from './dead-letter.js';
+export {
   type ChangeEvent,
   type Decoded,
   type DecodeOptions,
@@ -8,6 +16,22 @@ export {
   type RawMessage,
   tableOfTopic,
 } from './decode.js';
+export {
+  assessCdc,
+  CDC_REASONS,
+  type CdcHealth,
+  type CdcObservation,
+  type CdcReason,
+  type CdcThresholds,
+  type ConnectorObservation,
+  connectorObservation,
+  connectorStatusSchema,
+  READINESS_REASONS,
+  readinessReasons,
+  type SourceObservation,
+  type TaskObservation,
+  traceSummary,
+} from './health.js';
 export {
   type ApiKeyRow,
   type DebeziumHeartbeatRow,

@@ -92,4 +92,39 @@ export const httpEnv = z.object({
 });
 
 export * from './limits.js';
+/**
+ * Watching the CDC source (docs/cdc-health.md): the Debezium connector through Kafka Connect's REST
+ * API, its replication slot and heartbeat through PostgreSQL, and dead letters through Kafka.
+ */
+export const cdcWatchEnv = z.object({
+  /** Off only where no Kafka Connect runs; then no source-side stall is reported. */
+  CDC_WATCH: boolFlag.default(true),
+  CDC_CONNECT_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8083'),
+  CDC_CONNECTOR: z.string().min(1).default('takt-postgres'),
+  CDC_SLOT: z
+    .string()
+    .regex(/^[a-z0-9_]+$/)
+    .default('takt_slot'),
+  /**
+   * The takt database as takt_app, only to call takt_cdc_health() (slot and heartbeat); kept apart
+   * from any connection a service has for its own data. Unset: slot and heartbeat go unchecked.
+   */
+  CDC_MONITOR_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  CDC_WATCH_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Debezium writes a heartbeat every 10 s (infra/connect/takt-postgres.json): six missed ones. */
+  CDC_HEARTBEAT_MAX_AGE_MS: z.coerce.number().int().positive().default(60_000),
+  CDC_SLOT_RETAINED_WAL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
+  /** The consumer group whose committed offsets mark dead letters as handled. */
+  CDC_DEAD_LETTERS_HANDLED_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default('takt-dead-letters-handled'),
+});
+
+export type CdcWatchEnv = z.infer<typeof cdcWatchEnv>;
+
 export { z };

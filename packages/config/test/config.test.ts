@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseEnv, ConfigError, csv, httpEnv, parseEnv, postgresEnv, z } from '../src/index.js';
+import { baseEnv, ConfigError, cdcWatchEnv, csv, httpEnv, parseEnv, postgresEnv, z } from '../src/index.js';
 
 describe('parseEnv', () => {
   const schema = baseEnv.extend(httpEnv.shape).extend(postgresEnv.shape);
@@ -34,5 +34,38 @@ describe('parseEnv', () => {
       if (v.A > v.B) ctx.addIssue({ code: 'custom', path: ['A'], message: 'A must not exceed B' });
     });
     expect(() => parseEnv(s, { A: '5', B: '1' })).toThrow(/A: A must not exceed B/);
+  });
+});
+
+describe('cdcWatchEnv', () => {
+  it('defaults to the stack connector and slot, with the slot and heartbeat unchecked without a database', () => {
+    const cfg = parseEnv(cdcWatchEnv, {});
+    expect(cfg).toMatchObject({
+      CDC_WATCH: true,
+      CDC_CONNECT_URL: 'http://127.0.0.1:8083',
+      CDC_CONNECTOR: 'takt-postgres',
+      CDC_SLOT: 'takt_slot',
+      CDC_HEARTBEAT_MAX_AGE_MS: 60_000,
+      CDC_SLOT_RETAINED_WAL_MAX_BYTES: 256 * 1024 * 1024,
+    });
+    expect(cfg.CDC_MONITOR_DATABASE_URL).toBeUndefined();
+  });
+
+  it('names every bad variable', () => {
+    let caught: unknown;
+    try {
+      parseEnv(cdcWatchEnv, {
+        CDC_SLOT: 'Bad-Slot',
+        CDC_CONNECT_URL: 'ftp://x',
+        CDC_HEARTBEAT_MAX_AGE_MS: '0',
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
+      'CDC_CONNECT_URL',
+      'CDC_HEARTBEAT_MAX_AGE_MS',
+      'CDC_SLOT',
+    ]);
   });
 });

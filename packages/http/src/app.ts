@@ -118,13 +118,22 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<TaktApp> {
           return [name, 'ok'] as const;
         } catch (err) {
           request.log.warn({ err, dependency: name }, 'readiness check failed');
-          return [name, 'unreachable'] as const;
+          // A check that knows why (e.g. the CDC watcher's reason codes) says so in the answer.
+          const reasons = (err as { reasons?: unknown } | null)?.reasons;
+          return Array.isArray(reasons)
+            ? ([name, 'unhealthy', reasons.map(String)] as const)
+            : ([name, 'unreachable'] as const);
         }
       }),
     );
     const ready = results.every(([, state]) => state === 'ok');
+    const reasons = Object.fromEntries(results.flatMap(([name, , why]) => (why ? [[name, why]] : [])));
     reply.code(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) };
+    return {
+      status: ready ? 'ready' : 'not ready',
+      checks: Object.fromEntries(results.map(([name, state]) => [name, state])),
+      ...(Object.keys(reasons).length > 0 ? { reasons } : {}),
+    };
   });
 
   return app;

@@ -23,6 +23,7 @@ const keys = new Map<string, Principal>([
 
 let app: TaktApp;
 let ready = true;
+let why: string[] | undefined;
 
 beforeAll(async () => {
   app = await createHttpApp({
@@ -32,7 +33,7 @@ beforeAll(async () => {
     resolveKey: async (token) => keys.get(token) ?? null,
     readiness: {
       fake: async () => {
-        if (!ready) throw new Error('down');
+        if (!ready) throw Object.assign(new Error('down'), why ? { reasons: why } : {});
       },
     },
     bodyLimitBytes: 1024,
@@ -146,6 +147,16 @@ describe('createHttpApp', () => {
     const notReady = await app.inject('/readyz');
     expect(notReady.statusCode).toBe(503);
     expect(notReady.json().checks).toEqual({ fake: 'unreachable' });
+    expect(notReady.json().reasons).toBeUndefined();
+    why = ['task_failed', 'slot_inactive'];
+    const unhealthy = await app.inject('/readyz');
+    expect(unhealthy.statusCode).toBe(503);
+    expect(unhealthy.json()).toEqual({
+      status: 'not ready',
+      checks: { fake: 'unhealthy' },
+      reasons: { fake: ['task_failed', 'slot_inactive'] },
+    });
+    why = undefined;
     ready = true;
     const metrics = await app.inject('/metrics');
     expect(metrics.body).toContain('takt_http_request_duration_seconds');

@@ -1,9 +1,10 @@
-import { baseEnv, httpEnv, kafkaEnv, parseEnv, postgresEnv, z } from '@takt/config';
+import { baseEnv, cdcWatchEnv, httpEnv, kafkaEnv, parseEnv, postgresEnv, z } from '@takt/config';
 
 export const auditEnv = baseEnv
   .extend(httpEnv.shape)
   .extend(kafkaEnv.shape)
   .extend(postgresEnv.shape)
+  .extend(cdcWatchEnv.shape)
   .extend({
     PORT: z.coerce.number().int().min(1).max(65535).default(3003),
     /** takt_audit as takt_audit_writer: the log, the checkpoints, the offsets. */

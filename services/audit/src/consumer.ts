@@ -2,6 +2,7 @@ import { decodeMessage } from '@takt/cdc';
 import { kafkaFetchBytes } from '@takt/config';
 import { Counter, Gauge, type Registry } from '@takt/http';
 import type { Logger } from '@takt/log';
+import { createMissingTopics, type DeadLetterSink, deadLetterSink } from '@takt/pipeline';
 import { type Consumer, type EachBatchPayload, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { ENTITY_TYPES, pendingOf } from './event.js';
 import type { AuditStore, ChunkItem } from './store.js';
@@ -30,11 +31,11 @@ export const auditedTopics = (prefix: string): string[] =>
 export class AuditConsumer {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  private readonly deadLetters: DeadLetterSink;
   private running = false;
   private readonly m: {
     appended: Counter;
     skipped: Counter;
-    dead: Counter;
     lag: Gauge;
     position: Gauge;
     checkpoints: Counter;
@@ -56,6 +57,19 @@ export class AuditConsumer {
       maxInFlightRequests: 1,
     });
     const registers = [opts.metrics];
+    const dead = new Counter({
+      name: 'takt_audit_dead_letters_total',
+      help: 'Undecodable messages sent to the dead-letter topic',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.deadLetters = deadLetterSink({
+      producer: this.producer,
+      topic: opts.dlqTopic,
+      consumer: 'audit',
+      counter: dead,
+      logger: opts.logger,
+    });
     this.m = {
       appended: new Counter({
         name: 'takt_audit_events_appended_total',
@@ -65,12 +79,6 @@ export class AuditConsumer {
       skipped: new Counter({
         name: 'takt_audit_redelivered_messages_total',
         help: 'Messages below the stored offset, dropped as already applied',
-        registers,
-      }),
-      dead: new Counter({
-        name: 'takt_audit_dead_letters_total',
-        help: 'Undecodable messages sent to the dead-letter topic',
-        labelNames: ['topic'],
         registers,
       }),
       lag: new Gauge({
@@ -100,7 +108,8 @@ export class AuditConsumer {
   async start(): Promise<void> {
     const { store, groupId, logger } = this.opts;
     const topics = auditedTopics(this.opts.prefix);
-    await this.ensureTopics([...topics, this.opts.dlqTopic]);
+    // Topics Connect would create on the first change: made here so a quiet table cannot fail the subscription.
+    await createMissingTopics(this.opts.kafka, [...topics, this.opts.dlqTopic]);
     await this.producer.connect();
     await this.consumer.connect();
     this.consumer.on(this.consumer.events.GROUP_JOIN, async ({ payload }) => {
@@ -126,24 +135,6 @@ export class AuditConsumer {
     this.running = true;
   }
 
-  /** Topics Connect would create on the first change; made here so a quiet table cannot fail the subscription. */
-  private async ensureTopics(topics: string[]): Promise<void> {
-    const admin = this.opts.kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const missing = topics.filter((t) => !existing.has(t));
-      if (missing.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
-        });
-      }
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
   private async onBatch({
     batch,
     resolveOffset,
@@ -154,12 +145,10 @@ export class AuditConsumer {
     const { topic, partition } = batch;
     const items: ChunkItem[] = [];
     for (const message of batch.messages) {
-      const decoded = decodeMessage(
-        { topic, partition, offset: message.offset, key: message.key, value: message.value },
-        { prefix: this.opts.prefix },
-      );
+      const source = { topic, partition, offset: message.offset, key: message.key, value: message.value };
+      const decoded = decodeMessage(source, { prefix: this.opts.prefix });
       if (decoded.kind === 'invalid') {
-        await this.deadLetter(topic, partition, message.offset, message.key, message.value, decoded.reason);
+        await this.deadLetters.send(source, decoded.reason);
         items.push({ offset: message.offset, event: null });
       } else if (decoded.kind === 'change') {
         items.push({ offset: message.offset, event: pendingOf(decoded.event) });
@@ -188,36 +177,6 @@ export class AuditConsumer {
     await this.consumer
       .commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }])
       .catch((err: unknown) => this.opts.logger.warn({ err }, 'kafka offset commit failed (harmless)'));
-  }
-
-  private async deadLetter(
-    topic: string,
-    partition: number,
-    offset: string,
-    key: Buffer | null,
-    value: Buffer | null,
-    reason: string,
-  ): Promise<void> {
-    this.m.dead.inc({ topic });
-    this.opts.logger.warn(
-      { topic, partition, offset, reason },
-      'undecodable CDC message sent to the dead-letter topic',
-    );
-    await this.producer.send({
-      topic: this.opts.dlqTopic,
-      messages: [
-        {
-          key,
-          value,
-          headers: {
-            'takt-source-topic': topic,
-            'takt-source-partition': String(partition),
-            'takt-source-offset': offset,
-            'takt-reason': reason,
-          },
-        },
-      ],
-    });
   }
 
   /** Stops fetching and lets the batch in flight finish (its transaction commits or rolls back), then disconnects. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cachedResolver, createMetricsRegistry, type TaktApp } from '@takt/http';
 import { kafkaLog, type Logger } from '@takt/log';
+import { cdcWatcherOptions, createCdcWatcher, registerCdcMetrics } from '@takt/pipeline';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { buildApp } from './app.js';
@@ -86,6 +87,16 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
     chunkMessages: config.AUDIT_CHUNK_MESSAGES,
     sessionTimeoutMs: config.AUDIT_SESSION_TIMEOUT_MS,
   });
+  // The source's health (docs/cdc-health.md): a failed connector leaves the consumer running but idle,
+  // and kafkajs keeps retrying through a Kafka outage, so neither shows in the consumer's own state.
+  const watchOptions = cdcWatcherOptions(config, {
+    clientId: config.KAFKA_CLIENT_ID ?? 'takt-audit',
+    deadLetterTopics: [config.AUDIT_DLQ_TOPIC],
+    logger,
+  });
+  const watcher = watchOptions && createCdcWatcher(watchOptions);
+  if (watcher) registerCdcMetrics(metrics, watcher);
+  else logger.warn('CDC_WATCH is off: a stalled connector or Kafka outage will not show in /readyz');
   const resolveKey = databaseKeyResolver(taktPool);
   const app = await buildApp({
     store,
@@ -105,8 +116,10 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
       kafka_consumer: async () => {
         if (!consumer.isRunning) throw new Error('consumer not running');
       },
+      ...(watcher ? { cdc: watcher.ready } : {}),
     },
   });
+  await watcher?.start();
   await consumer.start();
   const timer = setInterval(
     () =>
@@ -127,6 +140,7 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
       clearInterval(timer);
       await consumer.stop();
       await app.close();
+      await watcher?.stop();
       await auditPool.end();
       await taktPool.end();
     },

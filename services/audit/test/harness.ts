@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TABLES } from '@takt/cdc';
@@ -20,6 +20,10 @@ import { type AuditConfig, loadConfig } from '../src/config.js';
 import { auditedTopics } from '../src/consumer.js';
 import { migrateAudit } from '../src/migrate.js';
 import { type AuditService, startAuditService } from '../src/service.js';
+
+const CAPTURED = JSON.parse(
+  readFileSync(new URL('../../../infra/connect/takt-postgres.json', import.meta.url), 'utf8'),
+) as { config: Record<string, string> };
 
 export interface Pipeline {
   ingest: IngestHarness;
@@ -61,6 +65,12 @@ export async function startPipeline(): Promise<Pipeline> {
     AUDIT_CHECKPOINT_EVERY_MS: '2000',
     AUTH_CACHE_TTL_MS: '0',
     AUDIT_SESSION_TIMEOUT_MS: '6000',
+    CDC_CONNECT_URL: stack().connectUrl,
+    CDC_CONNECTOR: connector,
+    CDC_SLOT: slot,
+    CDC_MONITOR_DATABASE_URL: ingest.db.urlFor('takt_app'),
+    CDC_DEAD_LETTERS_HANDLED_GROUP: `${prefix}-dead-letters-handled`,
+    CDC_WATCH_INTERVAL_MS: '1000',
     LOG_LEVEL: 'silent',
   };
   const services: AuditService[] = [];
@@ -91,6 +101,8 @@ export async function startPipeline(): Promise<Pipeline> {
         'slot.name': slot,
         'table.include.list': TABLES.map((t) => `public.${t}`).join(','),
         'snapshot.mode': 'initial',
+        'heartbeat.interval.ms': '1000',
+        'heartbeat.action.query': CAPTURED.config['heartbeat.action.query'] ?? '',
         'decimal.handling.mode': 'string',
         'time.precision.mode': 'adaptive_time_microseconds',
         'tombstones.on.delete': 'true',

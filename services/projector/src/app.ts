@@ -5,13 +5,14 @@ import type { Logger } from '@takt/log';
 export async function buildApp(deps: {
   logger: Logger;
   metrics: Registry;
-  ready: () => Promise<void>;
+  /** The stages, and the CDC source when watched (docs/cdc-health.md). */
+  readiness: Record<string, () => Promise<void>>;
 }): Promise<TaktApp> {
   return createHttpApp({
     service: 'projector',
     logger: deps.logger,
     metrics: deps.metrics,
     resolveKey: async () => null,
-    readiness: { pipeline: deps.ready },
+    readiness: deps.readiness,
   });
 }

@@ -3,8 +3,9 @@ import { createClickHouse } from '@takt/clickhouse';
 import { ConfigError } from '@takt/config';
 import { createMetricsRegistry } from '@takt/http';
 import { createLogger } from '@takt/log';
+import { markDeadLettersHandled, unhandledDeadLetters } from '@takt/pipeline';
 import { Kafka, logLevel } from 'kafkajs';
-import { loadConfig } from './config.js';
+import { loadConfig, type ProjectorConfig } from './config.js';
 import { migrate } from './ddl.js';
 import { createProjectorMetrics } from './metrics.js';
 import { progressBar, rebuild } from './rebuild.js';
@@ -15,6 +16,11 @@ const usage = `usage: takt-projector <command>
   rebuild [--keep-old] replay the CDC topics from the earliest offsets into fresh tables, recompute
                       every bucket, swap the tables in, then catch up; the old tables are dropped
                       unless --keep-old (they stay in <database>_old_<stamp>)
+  dead-letters [--topic <t>] [--mark-handled]
+                      list the dead letters not yet handled (PROJECTOR_DLQ_TOPIC by default; any
+                      dead-letter topic, e.g. takt.audit.dlq, with --topic), one JSON line each with
+                      its source coordinates and reason; --mark-handled then commits
+                      CDC_DEAD_LETTERS_HANDLED_GROUP at the end of the topic (docs/cdc-health.md)
 
 Reads the same environment as the service (CLICKHOUSE_*, KAFKA_*, PROJECTOR_*).`;
 
@@ -79,9 +85,33 @@ async function run(argv: string[]): Promise<void> {
       }
       return;
     }
+    if (command === 'dead-letters') {
+      const { values } = parseArgs({
+        args: rest,
+        options: { topic: { type: 'string' }, 'mark-handled': { type: 'boolean', default: false } },
+      });
+      await deadLetters(config, values.topic ?? config.PROJECTOR_DLQ_TOPIC, values['mark-handled']);
+      return;
+    }
     throw new Error(usage);
   } finally {
     await adminCh.close();
+  }
+}
+
+async function deadLetters(config: ProjectorConfig, topic: string, mark: boolean): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'takt-projector-cli',
+    brokers: config.KAFKA_BROKERS,
+    logLevel: logLevel.ERROR,
+  });
+  const group = config.CDC_DEAD_LETTERS_HANDLED_GROUP;
+  const entries = await unhandledDeadLetters(kafka, topic, group, 1_000);
+  for (const e of entries) process.stdout.write(`${JSON.stringify(e)}\n`);
+  process.stderr.write(`${entries.length} unhandled dead letter(s) on ${topic}\n`);
+  if (mark) {
+    await markDeadLettersHandled(kafka, topic, group);
+    process.stderr.write(`marked handled: ${group} now at the end of ${topic}\n`);
   }
 }
 

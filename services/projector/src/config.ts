@@ -1,10 +1,11 @@
-import { baseEnv, boolFlag, clickhouseEnv, kafkaEnv, parseEnv, port, z } from '@takt/config';
+import { baseEnv, boolFlag, cdcWatchEnv, clickhouseEnv, kafkaEnv, parseEnv, port, z } from '@takt/config';
 
 const groupId = z.string().regex(/^[A-Za-z0-9._-]+$/);
 
 export const projectorEnv = baseEnv
   .extend(kafkaEnv.shape)
   .extend(clickhouseEnv.shape)
+  .extend(cdcWatchEnv.shape)
   .extend({
     HOST: z.string().default('127.0.0.1'),
     PORT: port.default(3004),
@@ -18,6 +19,11 @@ export const projectorEnv = baseEnv
       .string()
       .regex(/^([A-Za-z0-9._-]+)?$/)
       .default('takt.projector.applied'),
+    /** Messages the projector cannot apply, kept with their coordinates and reason (docs/cdc-health.md). */
+    PROJECTOR_DLQ_TOPIC: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/)
+      .default('takt.projector.dlq'),
     PROJECTOR_MIRROR_GROUP: groupId.default('takt-projector-mirror'),
     PROJECTOR_RECOMPUTE_GROUP: groupId.default('takt-projector-recompute'),
     /** Which stages this process runs; both by default, one each when they scale separately. */

@@ -36,3 +36,38 @@ export function isRetriable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|EHOST|ENET|EAI_AGAIN)/.test(code);
 }
+
+// Failures of the surroundings, not of a message: every message would fail the same way, so they
+// block (and show in /readyz) instead of emptying the topic into the dead-letter queue.
+const ENVIRONMENT_CODES: ReadonlySet<ProjectorErrorCode> = new Set([
+  'TAKT_PROJECTOR_CLICKHOUSE_UNAVAILABLE',
+  'TAKT_PROJECTOR_KAFKA_UNAVAILABLE',
+  'TAKT_PROJECTOR_TOPIC_MISSING',
+  'TAKT_PROJECTOR_MIGRATION_FAILED',
+  'TAKT_PROJECTOR_STOPPED',
+]);
+// ClickHouse: unknown database/function/identifier/setting, syntax, read-only, users and access.
+const CLICKHOUSE_ENVIRONMENT_CODES: ReadonlySet<number> = new Set([
+  46, 47, 62, 81, 115, 164, 192, 193, 497, 516,
+]);
+
+/**
+ * Whether a failure that retrying cannot fix lies in the data of the messages applied (a value
+ * ClickHouse cannot store, a row the projector cannot map): those messages go to the dead-letter
+ * topic (docs/cdc-health.md). Configuration, permission and Kafka failures are not theirs.
+ */
+export function isMessageError(err: unknown): boolean {
+  if (isRetriable(err)) return false;
+  if (err instanceof ProjectorError) return !ENVIRONMENT_CODES.has(err.code);
+  if (err instanceof ClickHouseError)
+    return err.kind === 'server' && !(err.code !== undefined && CLICKHOUSE_ENVIRONMENT_CODES.has(err.code));
+  const name = (err as { name?: unknown } | null)?.name;
+  return !(typeof name === 'string' && name.startsWith('KafkaJS'));
+}
+
+/** What a dead letter says about why: the stable code when there is one, then the message. */
+export function reasonOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  return code === undefined ? err.message : `${String(code)}: ${err.message}`;
+}

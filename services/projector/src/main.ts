@@ -1,6 +1,7 @@
 import { createClickHouse } from '@takt/clickhouse';
 import { createMetricsRegistry } from '@takt/http';
 import { createLogger, kafkaLog, runMain, stopOnSignals } from '@takt/log';
+import { cdcWatcherOptions, createCdcWatcher, registerCdcMetrics } from '@takt/pipeline';
 import { Kafka, logLevel } from 'kafkajs';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
       dirtyTopic: config.PROJECTOR_DIRTY_TOPIC,
       ...(config.PROJECTOR_APPLIED_TOPIC ? { appliedTopic: config.PROJECTOR_APPLIED_TOPIC } : {}),
       mirrorGroup: config.PROJECTOR_MIRROR_GROUP,
+      deadLetterTopic: config.PROJECTOR_DLQ_TOPIC,
       recomputeGroup: config.PROJECTOR_RECOMPUTE_GROUP,
       stages: config.PROJECTOR_STAGES,
       openStateIntervalMs: config.PROJECTOR_OPEN_STATE_INTERVAL_MS,
@@ -54,7 +56,20 @@ async function main(): Promise<void> {
     metrics: createProjectorMetrics(registry),
     clock: Date.now,
   });
-  const app = await buildApp({ logger, metrics: registry, ready: projector.ready });
+  const watchOptions = cdcWatcherOptions(config, {
+    clientId: config.KAFKA_CLIENT_ID ?? 'takt-projector',
+    deadLetterTopics: [config.PROJECTOR_DLQ_TOPIC],
+    logger,
+  });
+  const watcher = watchOptions && createCdcWatcher(watchOptions);
+  if (watcher) registerCdcMetrics(registry, watcher);
+  else logger.warn('CDC_WATCH is off: a stalled connector will not show in /readyz');
+  const app = await buildApp({
+    logger,
+    metrics: registry,
+    readiness: { pipeline: projector.ready, ...(watcher ? { cdc: watcher.ready } : {}) },
+  });
+  await watcher?.start();
   await app.listen({ host: config.HOST, port: config.PORT });
   await projector.start();
 
@@ -63,6 +78,7 @@ async function main(): Promise<void> {
     // HTTP frame, then the ClickHouse client the stages wrote through.
     await projector.stop();
     await app.close();
+    await watcher?.stop();
     await ch.close();
     await adminCh.close();
   });

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from '@takt/http';
 export interface ProjectorMetrics {
   readonly lag: Gauge<'stage' | 'topic' | 'partition'>;
   readonly eventsApplied: Counter<'table'>;
-  readonly invalidEvents: Counter<'table'>;
+  readonly deadLetters: Counter<'topic'>;
   readonly dirtyMarks: Counter;
   readonly bucketsRecomputed: Counter;
   readonly rowsWritten: Counter<'table'>;
@@ -28,10 +28,10 @@ export function createProjectorMetrics(registry: Registry): ProjectorMetrics {
       labelNames: ['table'],
       registers,
     }),
-    invalidEvents: new Counter({
-      name: 'takt_projector_invalid_events_total',
-      help: 'CDC messages that did not decode and were skipped (logged with their offset)',
-      labelNames: ['table'],
+    deadLetters: new Counter({
+      name: 'takt_projector_dead_letters_total',
+      help: 'Messages sent to the dead-letter topic (undecodable, or data ClickHouse refuses), by source topic',
+      labelNames: ['topic'],
       registers,
     }),
     dirtyMarks: new Counter({

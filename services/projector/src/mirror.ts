@@ -1,4 +1,4 @@
-import { type ChangeEvent, decodeMessage } from '@takt/cdc';
+import { type ChangeEvent, type DeadLetterSource, decodeMessage } from '@takt/cdc';
 import { ident, join, raw, sql } from '@takt/clickhouse';
 import { BUCKET_MS, bucketOf } from '@takt/domain';
 import type { Logger } from '@takt/log';
@@ -16,6 +16,8 @@ export interface MirrorDeps {
   readonly metrics: ProjectorMetrics;
   /** Publishes dirty marks; resolves once the broker has them. Null: marks are not wanted (rebuild). */
   readonly publish: ((marks: readonly DirtyMark[]) => Promise<void>) | null;
+  /** Takes a message that does not decode; called only once the rest of its batch is written. */
+  readonly deadLetter: (source: DeadLetterSource, reason: string) => Promise<void>;
 }
 
 export interface MirrorProgress {
@@ -36,19 +38,12 @@ export async function applyMirrorBatch(
   messages: readonly KafkaMessage[],
 ): Promise<void> {
   const events: ChangeEvent[] = [];
+  const undecodable: { source: DeadLetterSource; reason: string }[] = [];
   for (const m of messages) {
-    const decoded = decodeMessage(
-      { topic, partition, offset: m.offset, key: m.key, value: m.value },
-      { prefix: deps.topicPrefix },
-    );
+    const source = { topic, partition, offset: m.offset, key: m.key, value: m.value };
+    const decoded = decodeMessage(source, { prefix: deps.topicPrefix });
     if (decoded.kind === 'change') events.push(decoded.event);
-    else if (decoded.kind === 'invalid') {
-      deps.metrics.invalidEvents.inc({ table: decoded.table ?? 'unknown' });
-      deps.logger.error(
-        { topic, partition, offset: m.offset, reason: decoded.reason },
-        'skipping an undecodable CDC message',
-      );
-    }
+    else if (decoded.kind === 'invalid') undecodable.push({ source, reason: decoded.reason });
   }
   const writes = events.flatMap((e) => {
     const w = mirrorWriteOf(e);
@@ -85,6 +80,8 @@ export async function applyMirrorBatch(
       ? writeState(deps.tables, { key: 'mirror', lastLsn: maxLsn, lastEventMs: eventMs }, Date.now())
       : undefined,
   ]);
+  // After the writes: a batch that fails and runs again must not dead-letter twice.
+  for (const u of undecodable) await deps.deadLetter(u.source, u.reason);
   deps.metrics.dirtyMarks.inc(marks.length);
   for (const e of events) deps.metrics.eventsApplied.inc({ table: e.table });
   if (events.length > 0) {

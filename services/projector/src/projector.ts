@@ -2,7 +2,8 @@ import { PROJECTED_TABLES } from '@takt/cdc';
 import type { ClickHouse } from '@takt/clickhouse';
 import { BUCKET_MS, bucketOf } from '@takt/domain';
 import type { Logger } from '@takt/log';
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { createMissingTopics, type DeadLetterSink, deadLetterSink } from '@takt/pipeline';
+import { type Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
 import { migrate } from './ddl.js';
 import { coalesce, type DirtyMark, dirtyKey } from './dirty.js';
 import { ProjectorError } from './errors.js';
@@ -22,6 +23,8 @@ export interface ProjectorSettings {
   readonly appliedTopic?: string;
   readonly mirrorGroup: string;
   readonly recomputeGroup: string;
+  /** Where messages that cannot be applied go, with their coordinates and reason (docs/cdc-health.md). */
+  readonly deadLetterTopic: string;
   readonly stages: 'both' | 'mirror' | 'recompute';
   readonly openStateIntervalMs: number;
   readonly retry: { readonly minMs: number; readonly maxMs: number };
@@ -97,6 +100,10 @@ export async function waitForTopics(
   }
 }
 
+const sendTo =
+  (sink: DeadLetterSink) => (topic: string, partition: number, m: KafkaMessage, reason: string) =>
+    sink.send({ topic, partition, offset: m.offset, key: m.key, value: m.value }, reason);
+
 export function createProjector(deps: ProjectorDeps): Projector {
   const { settings, logger, metrics } = deps;
   const tables: Tables = { ch: deps.ch, database: deps.ch.database };
@@ -169,6 +176,16 @@ export function createProjector(deps: ProjectorDeps): Projector {
       });
       await producer.connect();
       const publish = dirtyPublisher(producer, settings.dirtyTopic);
+      await createMissingTopics(deps.kafka, [settings.deadLetterTopic]);
+      const sinkOf = (stage: string) =>
+        deadLetterSink({
+          producer: producer!,
+          topic: settings.deadLetterTopic,
+          consumer: `projector-${stage}`,
+          counter: metrics.deadLetters,
+          logger,
+        });
+      const mirrorSink = sinkOf('mirror');
       const common = {
         kafka: deps.kafka,
         partitionsConcurrently: settings.partitionsConcurrently,
@@ -185,9 +202,18 @@ export function createProjector(deps: ProjectorDeps): Projector {
             name: 'mirror',
             groupId: settings.mirrorGroup,
             topics: cdcTopics(settings.topicPrefix),
+            deadLetter: sendTo(mirrorSink),
             apply: (b) =>
               applyMirrorBatch(
-                { tables, topicPrefix: settings.topicPrefix, clock: deps.clock, logger, metrics, publish },
+                {
+                  tables,
+                  topicPrefix: settings.topicPrefix,
+                  clock: deps.clock,
+                  logger,
+                  metrics,
+                  publish,
+                  deadLetter: (source, reason) => mirrorSink.send(source, reason),
+                },
                 progress,
                 b.topic,
                 b.partition,
@@ -205,6 +231,7 @@ export function createProjector(deps: ProjectorDeps): Projector {
             name: 'recompute',
             groupId: settings.recomputeGroup,
             topics: [settings.dirtyTopic],
+            deadLetter: sendTo(sinkOf('recompute')),
             onAssignment: (assigned) => {
               ownsTimer = (assigned.get(settings.dirtyTopic) ?? []).includes(0);
             },

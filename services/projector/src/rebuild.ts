@@ -104,6 +104,12 @@ export async function rebuild(opts: RebuildOptions): Promise<{ events: number; e
               logger: opts.logger,
               metrics: opts.metrics,
               publish,
+              // The live projector dead-lettered these when it first met them; a replay only notes them.
+              deadLetter: async (source, reason) =>
+                opts.logger.warn(
+                  { topic: source.topic, partition: source.partition, offset: source.offset, reason },
+                  'rebuild: message left out (it is in the dead-letter topic since it was first consumed)',
+                ),
             },
             progress,
             batch.topic,

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaFetchBytes } from '@takt/config';
 import type { Logger } from '@takt/log';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { isRetriable } from './errors.js';
+import { isMessageError, isRetriable, reasonOf } from './errors.js';
 import type { ProjectorMetrics } from './metrics.js';
 
 export interface BatchContext {
@@ -25,6 +25,13 @@ export interface StageOptions {
   /** Applies one batch; must be idempotent, as a failure runs it again from the start. */
   readonly apply: (batch: BatchContext) => Promise<void>;
   readonly onAssignment?: (partitions: ReadonlyMap<string, readonly number[]>) => void;
+  /** Takes a message whose own data makes `apply` fail for good; resolves once it is stored. */
+  readonly deadLetter: (
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    reason: string,
+  ) => Promise<void>;
 }
 
 export interface Stage {
@@ -53,7 +60,7 @@ export function createStage(opts: StageOptions): Stage {
     for (let attempt = 0; ; attempt++) {
       if (!payload.isRunning() || payload.isStale()) return;
       try {
-        await opts.apply({ topic: batch.topic, partition: batch.partition, messages: batch.messages });
+        await applyIsolating(batch.topic, batch.partition, batch.messages);
         break;
       } catch (err) {
         const delay = Math.min(opts.retry.maxMs, opts.retry.minMs * 2 ** Math.min(attempt, 16));
@@ -92,6 +99,28 @@ export function createStage(opts: StageOptions): Stage {
       Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))),
     );
     opts.metrics.batchSeconds.observe({ stage: opts.name }, (performance.now() - started) / 1000);
+  }
+
+  /**
+   * Applies a batch; when it fails because of the data in it (isMessageError), halves it until the
+   * failing messages stand alone and dead-letters them, so one bad row neither blocks its partition
+   * nor drops its neighbours. `apply` is idempotent, so parts that succeeded may run again.
+   */
+  async function applyIsolating(topic: string, partition: number, messages: readonly KafkaMessage[]) {
+    try {
+      await opts.apply({ topic, partition, messages });
+    } catch (err) {
+      if (!isMessageError(err)) throw err;
+      const [only] = messages;
+      if (messages.length === 1 && only) {
+        log.error({ err, topic, partition, offset: only.offset }, 'message cannot be applied: dead-lettered');
+        await opts.deadLetter(topic, partition, only, reasonOf(err));
+        return;
+      }
+      const half = Math.ceil(messages.length / 2);
+      await applyIsolating(topic, partition, messages.slice(0, half));
+      await applyIsolating(topic, partition, messages.slice(half));
+    }
   }
 
   async function waitHeartbeating(payload: EachBatchPayload, ms: number): Promise<boolean> {

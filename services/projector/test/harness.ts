@@ -24,6 +24,9 @@ const CAPTURED = JSON.parse(
 
 export interface Pipeline {
   readonly prefix: string;
+  /** This pipeline's own Debezium connector and replication slot. */
+  readonly connector: string;
+  readonly slot: string;
   readonly ingest: IngestHarness;
   readonly chDb: TestClickHouseDatabase;
   readonly ch: ClickHouse;
@@ -52,7 +55,8 @@ export async function startPipeline(
   const ingest = await startIngest();
   const dirtyTopic = `${prefix}.projector.dirty`;
   const appliedTopic = `${prefix}.projector.applied`;
-  const topics = [...cdcTopics(prefix), dirtyTopic, appliedTopic];
+  const deadLetterTopic = `${prefix}.projector.dlq`;
+  const topics = [...cdcTopics(prefix), dirtyTopic, appliedTopic, deadLetterTopic];
   await makeTopics(kafka, cdcTopics(prefix), opts.cdcPartitions ?? 2);
   await makeTopics(kafka, [dirtyTopic, appliedTopic], opts.dirtyPartitions ?? 3);
   const s = stack();
@@ -81,6 +85,7 @@ export async function startPipeline(
     appliedTopic,
     mirrorGroup: `${prefix}-mirror`,
     recomputeGroup: `${prefix}-recompute`,
+    deadLetterTopic,
     stages: 'both',
     openStateIntervalMs: 5_000,
     retry: { minMs: 200, maxMs: 2_000 },
@@ -92,6 +97,8 @@ export async function startPipeline(
   const running: Projector[] = [];
   return {
     prefix,
+    connector,
+    slot,
     ingest,
     chDb,
     ch,
@@ -108,6 +115,13 @@ export async function startPipeline(
       PROJECTOR_APPLIED_TOPIC: appliedTopic,
       PROJECTOR_MIRROR_GROUP: settings.mirrorGroup,
       PROJECTOR_RECOMPUTE_GROUP: settings.recomputeGroup,
+      PROJECTOR_DLQ_TOPIC: deadLetterTopic,
+      CDC_CONNECT_URL: s.connectUrl,
+      CDC_CONNECTOR: connector,
+      CDC_SLOT: slot,
+      CDC_MONITOR_DATABASE_URL: ingest.db.urlFor('takt_app'),
+      CDC_DEAD_LETTERS_HANDLED_GROUP: `${prefix}-dead-letters-handled`,
+      CDC_WATCH_INTERVAL_MS: '1000',
       PROJECTOR_OPEN_STATE_INTERVAL_MS: String(settings.openStateIntervalMs),
       KAFKA_SESSION_TIMEOUT_MS: String(settings.sessionTimeoutMs),
       LOG_LEVEL: 'warn',

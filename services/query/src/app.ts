@@ -1,6 +1,7 @@
 import type { ClickHouse } from '@takt/clickhouse';
 import { Counter, cachedResolver, createHttpApp, Gauge, type Registry, type TaktApp } from '@takt/http';
 import type { Logger } from '@takt/log';
+import { type CdcWatcher, registerCdcMetrics } from '@takt/pipeline';
 import { clickhouseKeyResolver } from './auth.js';
 import type { Clock, QueryDeps } from './context.js';
 import type { FragmentCache } from './fragments.js';
@@ -17,6 +18,11 @@ export interface QueryAppOptions {
   metrics: Registry;
   /** Kafka consumer lag for /v1/freshness; without it the answer is never `caughtUp`. */
   lagProbe?: LagProbe;
+  /**
+   * The CDC source watcher: its reasons make /v1/freshness not caught up. It does not touch /readyz:
+   * a stalled source makes answers stale, not wrong, and the query service can still serve them.
+   */
+  cdc?: CdcWatcher;
   clock?: Clock;
   /** OEE bucket cache; needs a live invalidation feed (see invalidation.ts) to keep anything. */
   fragments?: FragmentCache<OeeFragment>;
@@ -33,6 +39,7 @@ export async function buildApp(opts: QueryAppOptions): Promise<TaktApp> {
     clock: opts.clock ?? Date.now,
     answers: memo<string>(opts.resultCacheTtlMs ?? 1_000),
     lagProbe: opts.lagProbe,
+    cdc: opts.cdc,
     fragments: opts.fragments,
   };
   const resolveKey = clickhouseKeyResolver(opts.clickhouse);
@@ -47,6 +54,7 @@ export async function buildApp(opts: QueryAppOptions): Promise<TaktApp> {
     ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
   });
   if (opts.fragments) registerFragmentMetrics(opts.metrics, opts.fragments);
+  if (opts.cdc) registerCdcMetrics(opts.metrics, opts.cdc);
   registerAnalyticsRoutes(app, deps);
   registerFreshnessRoutes(app, deps);
   return app;

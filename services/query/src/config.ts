@@ -1,10 +1,23 @@
-import { baseEnv, boolFlag, clickhouseEnv, httpEnv, kafkaEnv, parseEnv, z } from '@takt/config';
+import {
+  baseEnv,
+  boolFlag,
+  cdcWatchEnv,
+  clickhouseEnv,
+  csv,
+  httpEnv,
+  kafkaEnv,
+  parseEnv,
+  z,
+} from '@takt/config';
 
 export const queryEnv = baseEnv
   .extend(httpEnv.shape)
   .extend(clickhouseEnv.shape)
   .extend(kafkaEnv.shape)
+  .extend(cdcWatchEnv.shape)
   .extend({
+    /** Dead letters that keep /v1/freshness from caughtUp: the projector's (docs/cdc-health.md). */
+    CDC_DEAD_LETTER_TOPICS: csv.default(['takt.projector.dlq']),
     PORT: z.coerce.number().int().min(1).max(65535).default(3002),
     /** Off where no Kafka runs: /v1/freshness then reports from the projector's state table alone. */
     FRESHNESS_KAFKA: boolFlag.default(true),

@@ -1,4 +1,4 @@
-import { PROJECTED_TABLES } from '@takt/cdc';
+import { type CdcHealth, PROJECTED_TABLES } from '@takt/cdc';
 import { type ClickHouse, sql } from '@takt/clickhouse';
 import { unavailable } from '@takt/http';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
@@ -106,6 +106,8 @@ export interface Freshness {
   readonly lagMs: number | null;
   readonly lastAppliedLsn: number | null;
   readonly lastEventAt: string | null;
+  /** Why not caught up (docs/cdc-health.md); empty exactly when caughtUp. */
+  readonly reasons: string[];
 }
 
 interface StateRow {
@@ -114,10 +116,23 @@ interface StateRow {
   last_event_ms: string;
 }
 
+/**
+ * Why the analytics may trail the source: the projector's unconsumed messages (`projector_lag`, or
+ * `lag_unknown` without Kafka) and, when the CDC source is watched, every reason it is unhealthy.
+ * A Kafka lag of zero proves nothing while Debezium is not delivering: the changes wait in the WAL.
+ */
+export function freshnessReasons(lag: GroupLag | undefined, cdc: CdcHealth | undefined): string[] {
+  const reasons: string[] = [];
+  if (lag === undefined) reasons.push('lag_unknown');
+  else if (lag.mirror > 0 || lag.recompute > 0) reasons.push('projector_lag');
+  return [...reasons, ...(cdc?.reasons ?? [])];
+}
+
 export async function freshness(
   clickhouse: ClickHouse,
   probe: LagProbe | undefined,
   now: number,
+  cdc?: () => CdcHealth,
 ): Promise<Freshness> {
   const [states, lag] = await Promise.all([
     read<StateRow>(
@@ -130,8 +145,11 @@ export async function freshness(
   const recompute = states.find((s) => s.key === 'recompute');
   const lastEventMs = mirror === undefined ? null : int(mirror.last_event_ms);
   // Without Kafka the lag is unknown, and unknown is never reported as caught up.
-  const caughtUp = lag !== undefined && lag.mirror === 0 && lag.recompute === 0;
-  const lagging = lag === undefined || lag.mirror > 0 ? mirror : recompute;
+  const reasons = freshnessReasons(lag, cdc?.());
+  const caughtUp = reasons.length === 0;
+  // The recompute stage is the one behind only when it has work; otherwise (mirror behind, or the
+  // source stalled) the age of the last mirrored change is the best bound there is.
+  const lagging = lag !== undefined && lag.mirror === 0 && lag.recompute > 0 ? recompute : mirror;
   const laggingEventMs = lagging === undefined ? null : int(lagging.last_event_ms);
   return {
     caughtUp,
@@ -142,5 +160,6 @@ export async function freshness(
         : Math.max(0, now - laggingEventMs),
     lastAppliedLsn: mirror === undefined ? null : int(mirror.last_lsn),
     lastEventAt: lastEventMs === null || lastEventMs === 0 ? null : iso(lastEventMs),
+    reasons,
   };
 }

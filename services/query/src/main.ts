@@ -1,6 +1,7 @@
 import { createClickHouse } from '@takt/clickhouse';
 import { createMetricsRegistry } from '@takt/http';
 import { createLogger, kafkaLog, runMain, stopOnSignals } from '@takt/log';
+import { cdcWatcherOptions, createCdcWatcher } from '@takt/pipeline';
 import { Kafka, logLevel } from 'kafkajs';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -53,11 +54,20 @@ async function main(): Promise<void> {
           logger,
         });
   feed?.start();
+  const watchOptions = cdcWatcherOptions(config, {
+    clientId: config.KAFKA_CLIENT_ID ?? 'takt-query',
+    deadLetterTopics: config.CDC_DEAD_LETTER_TOPICS,
+    logger,
+  });
+  const cdc = watchOptions && createCdcWatcher(watchOptions);
+  if (cdc) await cdc.start();
+  else logger.warn('CDC_WATCH is off: /v1/freshness cannot see a stalled connector');
   const app = await buildApp({
     clickhouse,
     logger,
     metrics: createMetricsRegistry('query'),
     ...(lagProbe === undefined ? {} : { lagProbe }),
+    ...(cdc === undefined ? {} : { cdc }),
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     plantCacheTtlMs: config.PLANT_CACHE_TTL_MS,
@@ -70,6 +80,7 @@ async function main(): Promise<void> {
     // Reverse order of start: drain in-flight requests first, then the clients they were using.
     await app.close();
     await lagProbe?.close();
+    await cdc?.stop();
     await feed?.stop();
     await clickhouse.close();
   });

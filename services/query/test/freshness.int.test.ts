@@ -19,7 +19,13 @@ describe('/v1/freshness without Kafka', () => {
 
   it('before the projector ever ran: nothing applied, never caught up', async () => {
     const res = await h.app.inject({ url: '/v1/freshness', headers: t.auth() });
-    expect(res.json()).toEqual({ caughtUp: false, lagMs: null, lastAppliedLsn: null, lastEventAt: null });
+    expect(res.json()).toEqual({
+      caughtUp: false,
+      lagMs: null,
+      lastAppliedLsn: null,
+      lastEventAt: null,
+      reasons: ['lag_unknown'],
+    });
   });
 
   it("reports the mirror's position; unknown lag is not caught up", async () => {
@@ -34,6 +40,7 @@ describe('/v1/freshness without Kafka', () => {
       lagMs: 2_000,
       lastAppliedLsn: 5678,
       lastEventAt: '2026-04-01T11:59:58.000Z',
+      reasons: ['lag_unknown'],
     });
   });
 });
@@ -96,7 +103,12 @@ describe('/v1/freshness against the real Kafka', () => {
 
   it('a group that never committed lags by everything retained', async () => {
     expect(await probe.lag()).toEqual({ mirror: 6, recompute: 1 });
-    expect(await freshness()).toMatchObject({ caughtUp: false, lagMs: 3_000, lastAppliedLsn: 42 });
+    expect(await freshness()).toMatchObject({
+      caughtUp: false,
+      lagMs: 3_000,
+      lastAppliedLsn: 42,
+      reasons: ['projector_lag'],
+    });
   });
 
   it('mirror caught up, recompute behind: the lag is the recompute stage', async () => {
@@ -118,6 +130,7 @@ describe('/v1/freshness against the real Kafka', () => {
       lagMs: 0,
       lastAppliedLsn: 42,
       lastEventAt: new Date(NOW - 3_000).toISOString(),
+      reasons: [],
     });
   });
 

@@ -14,6 +14,6 @@ export function registerFreshnessRoutes(app: TaktApp, deps: QueryDeps): void {
       },
     },
     // The projector's progress is the same for every tenant: one pipeline serves them all.
-    async () => freshness(deps.clickhouse, deps.lagProbe, deps.clock()),
+    async () => freshness(deps.clickhouse, deps.lagProbe, deps.clock(), deps.cdc?.health),
   );
 }

@@ -91,4 +91,6 @@ export const freshnessBody = z.object({
   lagMs: z.number().nullable(),
   lastAppliedLsn: z.number().nullable(),
   lastEventAt: z.string().nullable(),
+  /** Machine-readable reasons why caughtUp is false (docs/cdc-health.md); empty when it is true. */
+  reasons: z.array(z.string()),
 });
