@@ -1,9 +1,19 @@
-import { baseEnv, boolFlag, clickhouseEnv, httpEnv, kafkaEnv, parseEnv, z } from '@takt/config';
+import {
+  apiKeysDatabaseEnv,
+  baseEnv,
+  boolFlag,
+  clickhouseEnv,
+  httpEnv,
+  kafkaEnv,
+  parseEnv,
+  z,
+} from '@takt/config';
 
 export const queryEnv = baseEnv
   .extend(httpEnv.shape)
   .extend(clickhouseEnv.shape)
   .extend(kafkaEnv.shape)
+  .extend(apiKeysDatabaseEnv.shape)
   .extend({
     PORT: z.coerce.number().int().min(1).max(65535).default(3002),
     /** Off where no Kafka runs: /v1/freshness then reports from the projector's state table alone. */
@@ -11,7 +21,6 @@ export const queryEnv = baseEnv
     KAFKA_MIRROR_GROUP: z.string().min(1).default('takt-projector-mirror'),
     KAFKA_RECOMPUTE_GROUP: z.string().min(1).default('takt-projector-recompute'),
     KAFKA_DIRTY_TOPIC: z.string().min(1).default('takt.projector.dirty'),
-    AUTH_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(30_000),
     /** Sites, lines and equipment per tenant; a moved equipment shows up in roll-ups within this time. */
     PLANT_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(5_000),
     /** Identical analytics requests within this time share one answer; 0 turns it off. */
