@@ -111,7 +111,7 @@ export class ApiKeyStore {
     const generation = this.cache.generation;
     let principal: Principal | null;
     try {
-      principal = await this.fetch(hash);
+      principal = await this.read(hash);
     } catch (err) {
       this.opts.logger.warn({ err }, 'API key lookup failed');
       throw unavailable('API keys cannot be checked right now (PostgreSQL unreachable); retry shortly');
@@ -120,7 +120,7 @@ export class ApiKeyStore {
     return principal;
   }
 
-  private async fetch(hash: string): Promise<Principal | null> {
+  private async read(hash: string): Promise<Principal | null> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
