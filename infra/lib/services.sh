@@ -155,11 +155,11 @@ takt_services_up() {
   service_start query "$QUERY_PORT" services/query \
     CLICKHOUSE_URL="$(clickhouse_url)" CLICKHOUSE_USER=default CLICKHOUSE_PASSWORD="$TAKT_CLICKHOUSE_PASSWORD" \
     CLICKHOUSE_DATABASE=takt KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt \
-    LOG_LEVEL="${LOG_LEVEL:-info}" "${cdc_watch[@]}"
+    API_KEYS_DATABASE_URL="$(pg_app_url)" LOG_LEVEL="${LOG_LEVEL:-info}" "${cdc_watch[@]}"
   audit_migrate
   service_start audit "$AUDIT_PORT" services/audit \
     DATABASE_URL="$(pg_audit_url takt_audit_writer "$TAKT_PG_AUDIT_WRITER_PASSWORD")" \
-    TAKT_DATABASE_URL="$(pg_app_url)" AUDIT_SIGNING_KEY_FILE="$(audit_signing_key)" \
+    API_KEYS_DATABASE_URL="$(pg_app_url)" AUDIT_SIGNING_KEY_FILE="$(audit_signing_key)" \
     AUDIT_TRUSTED_KEYS_FILE="$(audit_trusted_keys "$(audit_signing_key)")" \
     KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT:-9092}" KAFKA_TOPIC_PREFIX=takt LOG_LEVEL="${LOG_LEVEL:-info}" \
     "${cdc_watch[@]}"

@@ -123,8 +123,8 @@ export const TABLES = Object.keys(rowSchemas) as readonly TableName[];
 
 /**
  * The tables the projector mirrors into ClickHouse, and so the CDC topics whose consumer lag tells
- * whether the query side is caught up. Debezium's other topics (tenant, ingest_batch, heartbeats)
- * are audited, not projected.
+ * whether the query side is caught up. Debezium's other topics (tenant, api_key, ingest_batch,
+ * heartbeats) are not projected: API keys are checked in PostgreSQL itself.
  */
 export const PROJECTED_TABLES = [
   'dim_site',
@@ -137,7 +137,6 @@ export const PROJECTED_TABLES = [
   'fact_production',
   'fact_maintenance',
   'fact_sensor_reading',
-  'api_key',
 ] as const satisfies readonly TableName[];
 
 export type RowOf<T extends TableName> = z.output<(typeof rowSchemas)[T]>;

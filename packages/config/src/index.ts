@@ -60,6 +60,22 @@ export const postgresEnv = z.object({
   PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 });
 
+/**
+ * API key checks (docs/api-keys.md). A key's change is announced to every service at once; the
+ * cache TTL only bounds how long a missed announcement can matter, so it is capped at a second.
+ */
+export const apiKeysEnv = z.object({
+  API_KEYS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(1_000).default(1_000),
+  API_KEYS_POOL_MAX: z.coerce.number().int().positive().default(4),
+  /** A key check that cannot connect or answer within this is refused with a retriable 503. */
+  API_KEYS_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+});
+
+/** For services whose own database is not `takt`: the takt database as `takt_app`, for key checks only. */
+export const apiKeysDatabaseEnv = apiKeysEnv.extend({
+  API_KEYS_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+});
+
 export const kafkaEnv = z.object({
   KAFKA_BROKERS: csv.default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),

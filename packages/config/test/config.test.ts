@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { baseEnv, ConfigError, cdcWatchEnv, csv, httpEnv, parseEnv, postgresEnv, z } from '../src/index.js';
+import {
+  apiKeysDatabaseEnv,
+  baseEnv,
+  cdcWatchEnv,
+  ConfigError,
+  csv,
+  httpEnv,
+  parseEnv,
+  postgresEnv,
+  z,
+} from '../src/index.js';
 
 describe('parseEnv', () => {
   const schema = baseEnv.extend(httpEnv.shape).extend(postgresEnv.shape);
@@ -34,6 +44,20 @@ describe('parseEnv', () => {
       if (v.A > v.B) ctx.addIssue({ code: 'custom', path: ['A'], message: 'A must not exceed B' });
     });
     expect(() => parseEnv(s, { A: '5', B: '1' })).toThrow(/A: A must not exceed B/);
+  });
+
+  it('caps the API key cache at one second and needs the key database', () => {
+    const ok = parseEnv(apiKeysDatabaseEnv, {
+      API_KEYS_DATABASE_URL: 'postgresql://takt_app@127.0.0.1:5432/takt',
+    });
+    expect(ok.API_KEYS_CACHE_TTL_MS).toBe(1_000);
+    expect(() => parseEnv(apiKeysDatabaseEnv, {})).toThrow(/API_KEYS_DATABASE_URL/);
+    expect(() =>
+      parseEnv(apiKeysDatabaseEnv, {
+        API_KEYS_DATABASE_URL: 'postgresql://takt_app@127.0.0.1:5432/takt',
+        API_KEYS_CACHE_TTL_MS: '30000',
+      }),
+    ).toThrow(/API_KEYS_CACHE_TTL_MS/);
   });
 });
 

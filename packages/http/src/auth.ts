@@ -12,25 +12,11 @@ declare module 'fastify' {
   }
 }
 
-/** Looks a bearer token up; null when the key is unknown, malformed or revoked. */
-export type KeyResolver = (token: string) => Promise<Principal | null>;
-
 /**
- * Caches resolved keys briefly: every request needs its principal, and the lookup would
- * otherwise be a database round trip per request. A revoked key stops working within `ttlMs`.
+ * Looks a bearer token up; null when the key is unknown, malformed or revoked. Throws a 503
+ * TaktError when the keys cannot be checked (see @takt/api-keys and docs/api-keys.md).
  */
-export function cachedResolver(resolve: KeyResolver, ttlMs = 30_000, maxEntries = 10_000): KeyResolver {
-  const cache = new Map<string, { at: number; principal: Principal | null }>();
-  return async (token) => {
-    const now = Date.now();
-    const hit = cache.get(token);
-    if (hit && now - hit.at < ttlMs) return hit.principal;
-    const principal = await resolve(token);
-    if (cache.size >= maxEntries) cache.clear();
-    cache.set(token, { at: now, principal });
-    return principal;
-  };
-}
+export type KeyResolver = (token: string) => Promise<Principal | null>;
 
 export function installAuth(app: FastifyInstance, resolve: KeyResolver): void {
   app.decorateRequest('principal', null);

@@ -10,7 +10,7 @@ export {
   type Scope,
 } from './api-key.js';
 export { createHttpApp, type HttpAppOptions, type ReadinessCheck, type TaktApp } from './app.js';
-export { cachedResolver, type KeyResolver, principalOf } from './auth.js';
+export { type KeyResolver, principalOf } from './auth.js';
 export {
   badRequest,
   conflict,

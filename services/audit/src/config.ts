@@ -1,18 +1,17 @@
-import { baseEnv, cdcWatchEnv, httpEnv, kafkaEnv, parseEnv, postgresEnv, z } from '@takt/config';
+import { apiKeysDatabaseEnv, baseEnv, cdcWatchEnv, httpEnv, kafkaEnv, parseEnv, postgresEnv, z } from '@takt/config';
 
 export const auditEnv = baseEnv
   .extend(httpEnv.shape)
   .extend(kafkaEnv.shape)
   .extend(postgresEnv.shape)
   .extend(cdcWatchEnv.shape)
+  .extend(apiKeysDatabaseEnv.shape)
   .extend({
     PORT: z.coerce.number().int().min(1).max(65535).default(3003),
     /** takt_audit as takt_audit_writer: the log, the checkpoints, the offsets. */
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
     /** takt_audit as takt_audit_owner: applies sql/*.sql at start. Unset: the DDL is applied by `cli migrate`. */
     AUDIT_OWNER_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    /** The takt database as takt_app, to resolve API keys (read-only, through the key-hash policy). */
-    TAKT_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
     /** The one active Ed25519 private key (PKCS#8 PEM) that signs new checkpoints. */
     AUDIT_SIGNING_KEY_FILE: z.string().min(1),
     /**
@@ -28,7 +27,6 @@ export const auditEnv = baseEnv
     AUDIT_CHUNK_MESSAGES: z.coerce.number().int().positive().max(10_000).default(1_000),
     /** A killed instance holds its partitions this long before the group hands them on (broker minimum 6 s). */
     AUDIT_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
-    AUTH_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(30_000),
     /**
      * Fault injection for the crash tests only: `kill-before-commit:<n>` or `kill-after-commit:<n>`
      * SIGKILLs the process around the COMMIT of its n-th append transaction.

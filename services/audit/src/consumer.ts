@@ -37,7 +37,6 @@ export class AuditConsumer {
     appended: Counter;
     skipped: Counter;
     lag: Gauge;
-    position: Gauge;
     checkpoints: Counter;
   };
 
@@ -85,12 +84,6 @@ export class AuditConsumer {
         name: 'takt_audit_consumer_lag_messages',
         help: 'Messages between the partition end and the stored offset',
         labelNames: ['topic', 'partition'],
-        registers,
-      }),
-      position: new Gauge({
-        name: 'takt_audit_last_appended_position',
-        help: 'Last appended chain position per tenant',
-        labelNames: ['tenant'],
         registers,
       }),
       checkpoints: new Counter({
@@ -163,7 +156,6 @@ export class AuditConsumer {
       this.m.appended.inc(r.appended);
       this.m.skipped.inc(r.skipped);
       this.m.checkpoints.inc(r.checkpoints);
-      for (const h of r.last) this.m.position.set({ tenant: h.tenantId }, h.position);
       resolveOffset(chunk.at(-1)!.offset);
       const high = BigInt(batch.highWatermark);
       this.m.lag.set(

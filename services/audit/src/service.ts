@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { cachedResolver, createMetricsRegistry, type TaktApp } from '@takt/http';
+import { ApiKeyStore } from '@takt/api-keys';
+import { createMetricsRegistry, type TaktApp } from '@takt/http';
 import { kafkaLog, type Logger } from '@takt/log';
 import { cdcWatcherOptions, createCdcWatcher, registerCdcMetrics } from '@takt/pipeline';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { buildApp } from './app.js';
-import { databaseKeyResolver } from './auth.js';
 import { type Signer, SigningKeyError, signerFromPem, TrustedKeys } from './checkpoint.js';
 import type { AuditConfig } from './config.js';
 import { AuditConsumer } from './consumer.js';
@@ -44,13 +44,7 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
     statement_timeout: config.PG_STATEMENT_TIMEOUT_MS,
     application_name: 'takt-audit',
   });
-  const taktPool = new pg.Pool({
-    connectionString: config.TAKT_DATABASE_URL,
-    max: 4,
-    application_name: 'takt-audit-auth',
-  });
-  for (const pool of [auditPool, taktPool])
-    pool.on('error', (err) => logger.error({ err }, 'postgres pool error'));
+  auditPool.on('error', (err) => logger.error({ err }, 'postgres pool error'));
 
   let appends = 0;
   const fault = /^kill-(before|after)-commit:(\d+)$/.exec(config.AUDIT_FAULT ?? '');
@@ -97,22 +91,28 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
   const watcher = watchOptions && createCdcWatcher(watchOptions);
   if (watcher) registerCdcMetrics(metrics, watcher);
   else logger.warn('CDC_WATCH is off: a stalled connector or Kafka outage will not show in /readyz');
-  const resolveKey = databaseKeyResolver(taktPool);
+  const keys = new ApiKeyStore({
+    connectionString: config.API_KEYS_DATABASE_URL,
+    logger,
+    cacheTtlMs: config.API_KEYS_CACHE_TTL_MS,
+    poolMax: config.API_KEYS_POOL_MAX,
+    timeoutMs: config.API_KEYS_TIMEOUT_MS,
+    applicationName: 'takt-audit-keys',
+    metrics,
+  });
+  await keys.start();
   const app = await buildApp({
     store,
     logger,
     metrics,
     publicKeyPem: signer.publicKeyPem,
     trusted,
-    resolveKey:
-      config.AUTH_CACHE_TTL_MS === 0 ? resolveKey : cachedResolver(resolveKey, config.AUTH_CACHE_TTL_MS),
+    resolveKey: keys.resolve,
     readiness: {
       audit_db: async () => {
         await auditPool.query('SELECT 1');
       },
-      takt_db: async () => {
-        await taktPool.query('SELECT 1');
-      },
+      api_keys: () => keys.ping(),
       kafka_consumer: async () => {
         if (!consumer.isRunning) throw new Error('consumer not running');
       },
@@ -141,8 +141,8 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
       await consumer.stop();
       await app.close();
       await watcher?.stop();
+      await keys.stop();
       await auditPool.end();
-      await taktPool.end();
     },
   };
 }

@@ -55,7 +55,7 @@ export async function startPipeline(): Promise<Pipeline> {
   writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const env: Record<string, string> = {
     DATABASE_URL: auditDb.urlFor('takt_audit_writer'),
-    TAKT_DATABASE_URL: ingest.db.urlFor('takt_app'),
+    API_KEYS_DATABASE_URL: ingest.db.urlFor('takt_app'),
     AUDIT_SIGNING_KEY_FILE: keyFile,
     KAFKA_BROKERS: stack().kafkaBrokers.join(','),
     KAFKA_TOPIC_PREFIX: prefix,
@@ -63,7 +63,6 @@ export async function startPipeline(): Promise<Pipeline> {
     AUDIT_DLQ_TOPIC: `${prefix}.audit.dlq`,
     AUDIT_CHECKPOINT_EVERY_EVENTS: '5',
     AUDIT_CHECKPOINT_EVERY_MS: '2000',
-    AUTH_CACHE_TTL_MS: '0',
     AUDIT_SESSION_TIMEOUT_MS: '6000',
     CDC_CONNECT_URL: stack().connectUrl,
     CDC_CONNECTOR: connector,

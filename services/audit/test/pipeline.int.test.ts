@@ -209,6 +209,9 @@ describe('audit log over the real pipeline', () => {
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/takt_audit_events_appended_total\S* \d+/);
     expect(metrics.body).toContain('takt_audit_consumer_lag_messages');
+    // Unauthenticated: totals only, never a tenant (nor any other id).
+    expect(metrics.body).not.toContain(t.id);
+    expect(metrics.body).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i);
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
   });
 

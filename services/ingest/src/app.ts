@@ -1,8 +1,7 @@
 import type { Keyring } from '@takt/crypto';
 import type { PrismaClient } from '@takt/db';
-import { Counter, cachedResolver, createHttpApp, Histogram, type Registry, type TaktApp } from '@takt/http';
+import { Counter, createHttpApp, Histogram, type KeyResolver, type Registry, type TaktApp } from '@takt/http';
 import type { Logger } from '@takt/log';
-import { databaseKeyResolver } from './auth.js';
 import type { Clock, IngestDeps } from './context.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerBatchRoutes } from './routes/batches.js';
@@ -14,10 +13,11 @@ export interface IngestAppOptions {
   keyring: Keyring;
   logger: Logger;
   metrics: Registry;
+  /** API key checks: an ApiKeyStore's `resolve` (docs/api-keys.md). */
+  resolveKey: KeyResolver;
   clock?: Clock;
   bodyLimitBytes?: number;
   requestTimeoutMs?: number;
-  authCacheTtlMs?: number;
   limits?: { sensorRecords: number; factRecords: number };
 }
 
@@ -49,12 +49,11 @@ export async function buildApp(opts: IngestAppOptions): Promise<TaktApp> {
       }),
     },
   };
-  const resolveKey = databaseKeyResolver(opts.prisma);
   const app = await createHttpApp({
     service: 'ingest',
     logger: opts.logger,
     metrics: opts.metrics,
-    resolveKey: opts.authCacheTtlMs === 0 ? resolveKey : cachedResolver(resolveKey, opts.authCacheTtlMs),
+    resolveKey: opts.resolveKey,
     readiness: {
       postgres: async () => {
         await opts.prisma.$queryRaw`SELECT 1`;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ApiKeyStore } from '@takt/api-keys';
 import { keyringFromEnv } from '@takt/crypto';
 import { createPrisma } from '@takt/db';
 import { createMetricsRegistry, Gauge } from '@takt/http';
@@ -31,14 +32,24 @@ async function main(): Promise<void> {
       });
     },
   });
+  const keys = new ApiKeyStore({
+    connectionString: config.DATABASE_URL,
+    logger,
+    cacheTtlMs: config.API_KEYS_CACHE_TTL_MS,
+    poolMax: config.API_KEYS_POOL_MAX,
+    timeoutMs: config.API_KEYS_TIMEOUT_MS,
+    applicationName: 'takt-ingest-keys',
+    metrics,
+  });
+  await keys.start();
   const app = await buildApp({
     prisma,
+    resolveKey: keys.resolve,
     keyring,
     logger,
     metrics,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
-    authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     limits: { sensorRecords: config.MAX_SENSOR_RECORDS, factRecords: config.MAX_FACT_RECORDS },
   });
   await app.listen({ host: config.HOST, port: config.PORT });
@@ -46,6 +57,7 @@ async function main(): Promise<void> {
   stopOnSignals(logger, config.SHUTDOWN_TIMEOUT_MS, async () => {
     // Reverse order of start: stop taking requests and drain in-flight ones, then the pool they used.
     await app.close();
+    await keys.stop();
     await prisma.$disconnect();
   });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ApiKeyStore } from '@takt/api-keys';
 import { generateKeyringSpec, type Keyring, parseKeyring } from '@takt/crypto';
 import { createPrisma, ensureMigratedTemplate, type PrismaClient } from '@takt/db';
 import { createMetricsRegistry, generateApiKey, type Scope, type TaktApp } from '@takt/http';
@@ -17,6 +18,7 @@ export interface IngestHarness {
   app: TaktApp;
   db: TestDatabase;
   prisma: PrismaClient;
+  keys: ApiKeyStore;
   keyring: Keyring;
   tenant(code?: string): Promise<TestTenant>;
   /** Superuser query on the test database: sees every tenant (superusers bypass RLS). */
@@ -32,12 +34,15 @@ export async function startIngest(
   const db = await createTestDatabase({ prefix: 'takt_ingest', template: template.name });
   const prisma = createPrisma({ url: db.urlFor('takt_app'), poolMax: 4 });
   const keyring = parseKeyring(generateKeyringSpec(['k1']));
+  const logger = createLogger({ service: 'ingest', level: 'silent' });
+  const keys = new ApiKeyStore({ connectionString: db.urlFor('takt_app'), logger });
+  await keys.start();
   const app = await buildApp({
     prisma,
+    resolveKey: keys.resolve,
     keyring,
-    logger: createLogger({ service: 'ingest', level: 'silent' }),
+    logger,
     metrics: createMetricsRegistry('ingest'),
-    authCacheTtlMs: 0,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
   });
@@ -49,6 +54,7 @@ export async function startIngest(
     app,
     db,
     prisma,
+    keys,
     keyring,
     sql,
     async tenant(code = `t${randomUUID().slice(0, 8)}`) {
@@ -70,6 +76,7 @@ export async function startIngest(
     },
     async close() {
       await app.close();
+      await keys.stop();
       await prisma.$disconnect();
       await db.drop();
     },

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { waitFor } from '@takt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IngestHarness, startIngest, type TestTenant } from './harness.js';
 
@@ -165,5 +167,32 @@ describe('master data', () => {
       payload: { name: 'x', scopes: ['root'] },
     });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('revokes an API key: 204, then refused; unknown ids 404, malformed ones 400 at /path/id', async () => {
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers: t.auth('admin'),
+      payload: { name: 'temporary', scopes: ['admin'] },
+    });
+    const { id, key } = created.json();
+    const use = () =>
+      h.app.inject({ method: 'GET', url: '/v1/sites/nowhere', headers: { authorization: `Bearer ${key}` } });
+    expect((await use()).statusCode).toBe(404);
+    const revoke = (keyId: string) =>
+      h.app.inject({ method: 'DELETE', url: `/v1/api-keys/${keyId}`, headers: t.auth('admin') });
+    expect((await revoke(id)).statusCode).toBe(204);
+    await waitFor(async () => (await use()).statusCode === 401, { timeoutMs: 1_000, intervalMs: 10 });
+    const rows = await h.sql<{ revoked_at: Date | null; changed_by: string | null }>(
+      'SELECT revoked_at, changed_by FROM api_key WHERE id = $1',
+      [id],
+    );
+    expect(rows[0]?.revoked_at).not.toBeNull();
+    expect(rows[0]?.changed_by).not.toBeNull();
+    expect((await revoke(randomUUID())).statusCode).toBe(404);
+    const malformed = await revoke('not-a-uuid');
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().errors[0].pointer).toBe('/path/id');
   });
 });

@@ -24,7 +24,6 @@ export const MIRROR_TABLES = [
   'fact_equipment_state_v1',
   'fact_production_v1',
   'fact_maintenance_v1',
-  'api_key_v1',
   'sensor_reading_v1',
 ] as const;
 
@@ -118,6 +117,13 @@ export const MIGRATIONS: readonly Migration[] = [
       byEquipment(db, BY_EQUIPMENT.fact_equipment_state_v1, STATE_COLUMNS),
       byEquipment(db, BY_EQUIPMENT.fact_production_v1, PRODUCTION_COLUMNS),
     ],
+  },
+  {
+    version: 3,
+    // Every service checks API keys in PostgreSQL now (docs/api-keys.md): the mirror of their
+    // hashes has no reader left, and a copy of credentials nobody reads is only exposure.
+    name: 'drop the API key mirror',
+    statements: (db) => [sql`DROP TABLE IF EXISTS ${ident(db, 'api_key_v1')}`],
   },
 ];
 

@@ -192,23 +192,6 @@ export function mirrorWriteOf(event: ChangeEvent): MirrorWrite | null {
         },
       };
     }
-    case 'api_key': {
-      const r = deleted ? event.before : event.after;
-      if (!r) return null;
-      return {
-        table: 'api_key_v1',
-        key: `${r.tenant_id}:${r.id}`,
-        row: {
-          tenant_id: r.tenant_id,
-          id: r.id,
-          key_hash: r.key_hash,
-          scopes: r.scopes ?? [],
-          revoked_at_ms: ms(r.revoked_at),
-          lsn,
-          is_deleted: flag,
-        },
-      };
-    }
     case 'fact_sensor_reading': {
       const r = deleted ? event.before : event.after;
       if (!r) return null;
@@ -231,6 +214,8 @@ export function mirrorWriteOf(event: ChangeEvent): MirrorWrite | null {
       };
     }
     case 'tenant':
+    // API keys are checked in PostgreSQL itself (docs/api-keys.md): ClickHouse holds none.
+    case 'api_key':
     case 'ingest_batch':
     case 'debezium_heartbeat':
       return null;

@@ -13,10 +13,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@clickhouse/client';
 import { generateApiKey } from '@takt/http';
-import { stack } from '@takt/testing';
+import { stack, type TestDatabase, withAdmin } from '@takt/testing';
 import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { CONTRACT_DDL } from '../test/ddl.js';
+import { createKeysDatabase } from '../test/harness.js';
 
 const DATABASE = process.env.BENCH_DATABASE ?? 'takt_bench_query';
 const PORT = Number(process.env.BENCH_PORT ?? 3902);
@@ -36,8 +37,7 @@ const adminCh = createClient({
   password: s.clickhousePassword,
 });
 
-async function seed(): Promise<string> {
-  const key = generateApiKey();
+async function seed(): Promise<void> {
   const exists = await (
     await adminCh.query({
       query: `SELECT count() AS result FROM system.databases WHERE name = '${DATABASE}'`,
@@ -126,23 +126,22 @@ async function seed(): Promise<string> {
     await db.close();
     console.log(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
-  await adminCh.insert({
-    table: `${DATABASE}.api_key_v1`,
-    values: [
-      {
-        tenant_id: TENANT,
-        id: key.id,
-        key_hash: key.hash,
-        scopes: ['read'],
-        revoked_at_ms: 0,
-        lsn: 1,
-        is_deleted: 0,
-      },
-    ],
-    format: 'JSONEachRow',
+}
+
+/** The bench tenant's read key, in a takt database of its own where the service checks it. */
+async function seedKey(keysDb: TestDatabase): Promise<string> {
+  const key = generateApiKey();
+  await withAdmin(keysDb.name, async (c) => {
+    await c.query("INSERT INTO tenant (id, code, name) VALUES ($1, 'bench', 'Bench')", [TENANT]);
+    await c.query(
+      "INSERT INTO api_key (id, tenant_id, name, key_hash, scopes) VALUES ($1, $2, 'bench', $3, '{read}')",
+      [key.id, TENANT, key.hash],
+    );
   });
   return key.key;
 }
+
+let keysDatabaseUrl = '';
 
 async function startService(env: Record<string, string>): Promise<ChildProcess> {
   const dir = fileURLToPath(new URL('..', import.meta.url));
@@ -160,6 +159,7 @@ async function startService(env: Record<string, string>): Promise<ChildProcess> 
       FRESHNESS_KAFKA: 'false',
       KAFKA_BROKERS: s.kafkaBrokers.join(','),
       KAFKA_APPLIED_TOPIC: APPLIED_TOPIC,
+      API_KEYS_DATABASE_URL: keysDatabaseUrl,
       ...env,
     },
   });
@@ -263,7 +263,10 @@ const line = (label: string, r: autocannon.Result) =>
   `${label.padEnd(58)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  (${r.requests.total} requests, non-2xx ${r.non2xx}, errors ${r.errors})`;
 
 async function main(): Promise<void> {
-  const key = await seed();
+  await seed();
+  const keysDb = await createKeysDatabase();
+  keysDatabaseUrl = keysDb.urlFor('takt_app');
+  const key = await seedKey(keysDb);
   const kafka = new Kafka({
     clientId: 'takt-bench-query',
     brokers: s.kafkaBrokers,
@@ -320,6 +323,7 @@ async function main(): Promise<void> {
   await admin.deleteTopics({ topics: [APPLIED_TOPIC] }).catch(() => undefined);
   await admin.disconnect();
   await adminCh.close();
+  await keysDb.drop();
   console.log(
     `\n${CONNECTIONS} connections, ${DURATION_S} s per timed run; requests cycle over the distinct set\n${rows.join('\n')}`,
   );

@@ -1,8 +1,15 @@
 import type { ClickHouse } from '@takt/clickhouse';
-import { Counter, cachedResolver, createHttpApp, Gauge, type Registry, type TaktApp } from '@takt/http';
+import {
+  Counter,
+  createHttpApp,
+  Gauge,
+  type KeyResolver,
+  type ReadinessCheck,
+  type Registry,
+  type TaktApp,
+} from '@takt/http';
 import type { Logger } from '@takt/log';
 import { type CdcWatcher, registerCdcMetrics } from '@takt/pipeline';
-import { clickhouseKeyResolver } from './auth.js';
 import type { Clock, QueryDeps } from './context.js';
 import type { FragmentCache } from './fragments.js';
 import type { LagProbe } from './freshness.js';
@@ -16,6 +23,10 @@ export interface QueryAppOptions {
   clickhouse: ClickHouse;
   logger: Logger;
   metrics: Registry;
+  /** API key checks: an ApiKeyStore's `resolve` (docs/api-keys.md). */
+  resolveKey: KeyResolver;
+  /** More dependencies for /readyz besides ClickHouse (the API key database). */
+  readiness?: Record<string, ReadinessCheck>;
   /** Kafka consumer lag for /v1/freshness; without it the answer is never `caughtUp`. */
   lagProbe?: LagProbe;
   /**
@@ -27,7 +38,6 @@ export interface QueryAppOptions {
   /** OEE bucket cache; needs a live invalidation feed (see invalidation.ts) to keep anything. */
   fragments?: FragmentCache<OeeFragment>;
   requestTimeoutMs?: number;
-  authCacheTtlMs?: number;
   plantCacheTtlMs?: number;
   resultCacheTtlMs?: number;
 }
@@ -42,13 +52,12 @@ export async function buildApp(opts: QueryAppOptions): Promise<TaktApp> {
     cdc: opts.cdc,
     fragments: opts.fragments,
   };
-  const resolveKey = clickhouseKeyResolver(opts.clickhouse);
   const app = await createHttpApp({
     service: 'query',
     logger: opts.logger,
     metrics: opts.metrics,
-    resolveKey: opts.authCacheTtlMs === 0 ? resolveKey : cachedResolver(resolveKey, opts.authCacheTtlMs),
-    readiness: { clickhouse: () => opts.clickhouse.ping() },
+    resolveKey: opts.resolveKey,
+    readiness: { clickhouse: () => opts.clickhouse.ping(), ...opts.readiness },
     // The service takes no bodies: GET only.
     bodyLimitBytes: 64 * 1024,
     ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),

@@ -1,4 +1,5 @@
 import {
+  apiKeysDatabaseEnv,
   baseEnv,
   boolFlag,
   cdcWatchEnv,
@@ -15,6 +16,7 @@ export const queryEnv = baseEnv
   .extend(clickhouseEnv.shape)
   .extend(kafkaEnv.shape)
   .extend(cdcWatchEnv.shape)
+  .extend(apiKeysDatabaseEnv.shape)
   .extend({
     /** Dead letters that keep /v1/freshness from caughtUp: the projector's (docs/cdc-health.md). */
     CDC_DEAD_LETTER_TOPICS: csv.default(['takt.projector.dlq']),
@@ -24,7 +26,6 @@ export const queryEnv = baseEnv
     KAFKA_MIRROR_GROUP: z.string().min(1).default('takt-projector-mirror'),
     KAFKA_RECOMPUTE_GROUP: z.string().min(1).default('takt-projector-recompute'),
     KAFKA_DIRTY_TOPIC: z.string().min(1).default('takt.projector.dirty'),
-    AUTH_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(30_000),
     /** Sites, lines and equipment per tenant; a moved equipment shows up in roll-ups within this time. */
     PLANT_CACHE_TTL_MS: z.coerce.number().int().nonnegative().default(5_000),
     /** Identical analytics requests within this time share one answer; 0 turns it off. */

@@ -1,3 +1,4 @@
+import { ApiKeyStore } from '@takt/api-keys';
 import { createClickHouse } from '@takt/clickhouse';
 import { createMetricsRegistry } from '@takt/http';
 import { createLogger, kafkaLog, runMain, stopOnSignals } from '@takt/log';
@@ -62,14 +63,26 @@ async function main(): Promise<void> {
   const cdc = watchOptions && createCdcWatcher(watchOptions);
   if (cdc) await cdc.start();
   else logger.warn('CDC_WATCH is off: /v1/freshness cannot see a stalled connector');
+  const metrics = createMetricsRegistry('query');
+  const keys = new ApiKeyStore({
+    connectionString: config.API_KEYS_DATABASE_URL,
+    logger,
+    cacheTtlMs: config.API_KEYS_CACHE_TTL_MS,
+    poolMax: config.API_KEYS_POOL_MAX,
+    timeoutMs: config.API_KEYS_TIMEOUT_MS,
+    applicationName: 'takt-query-keys',
+    metrics,
+  });
+  await keys.start();
   const app = await buildApp({
     clickhouse,
     logger,
-    metrics: createMetricsRegistry('query'),
+    metrics,
+    resolveKey: keys.resolve,
+    readiness: { api_keys: () => keys.ping() },
     ...(lagProbe === undefined ? {} : { lagProbe }),
     ...(cdc === undefined ? {} : { cdc }),
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
-    authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     plantCacheTtlMs: config.PLANT_CACHE_TTL_MS,
     resultCacheTtlMs: config.RESULT_CACHE_TTL_MS,
     ...(fragments === undefined ? {} : { fragments }),
@@ -82,6 +95,7 @@ async function main(): Promise<void> {
     await lagProbe?.close();
     await cdc?.stop();
     await feed?.stop();
+    await keys.stop();
     await clickhouse.close();
   });
 }

@@ -24,8 +24,6 @@ export const CONTRACT_DDL: readonly string[] = [
      lsn UInt64, is_deleted UInt8) ENGINE = ReplacingMergeTree(lsn) ORDER BY (tenant_id, id)`,
   `CREATE TABLE fact_maintenance_v1 (tenant_id String, id String, equipment_id String, kind String,
      start_ms Int64, end_ms Int64, lsn UInt64, is_deleted UInt8) ENGINE = ReplacingMergeTree(lsn) ORDER BY (tenant_id, id)`,
-  `CREATE TABLE api_key_v1 (tenant_id String, id String, key_hash String, scopes Array(String), revoked_at_ms Int64,
-     lsn UInt64, is_deleted UInt8) ENGINE = ReplacingMergeTree(lsn) ORDER BY (tenant_id, id)`,
   `CREATE TABLE oee_bucket_v1 (tenant_id String, equipment_id String, bucket_start DateTime('UTC'), shift_id String,
      pot_ms Int64, pdot_ms Int64, apt_ms Int64, pq Int64, gq Int64, sq Int64, rq Int64, ideal_ms Float64,
      version UInt64, is_deleted UInt8) ENGINE = ReplacingMergeTree(version) PARTITION BY toYYYYMM(bucket_start)

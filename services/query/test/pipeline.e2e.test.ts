@@ -291,7 +291,7 @@ beforeAll(async () => {
     metrics: createMetricsRegistry('query'),
     lagProbe: probe,
     clock: () => now,
-    authCacheTtlMs: 0,
+    resolveKey: p.ingest.keys.resolve,
     plantCacheTtlMs: 0,
     resultCacheTtlMs: 0,
   });
@@ -861,7 +861,7 @@ describe('the fragment cache follows the projector', () => {
       logger: createLogger({ service: 'query', level: 'silent' }),
       metrics: createMetricsRegistry('query'),
       clock: () => now,
-      authCacheTtlMs: 0,
+      resolveKey: p.ingest.keys.resolve,
       plantCacheTtlMs: 0,
       resultCacheTtlMs: 0,
       fragments: cache,

@@ -220,7 +220,7 @@ describe('service endpoints', () => {
   it('serves /healthz, /readyz, /metrics with latency by route, and OpenAPI at /docs', async () => {
     expect((await h.app.inject({ url: '/healthz' })).statusCode).toBe(200);
     const ready = await h.app.inject({ url: '/readyz' });
-    expect(ready.json()).toEqual({ status: 'ready', checks: { clickhouse: 'ok' } });
+    expect(ready.json()).toEqual({ status: 'ready', checks: { clickhouse: 'ok', api_keys: 'ok' } });
     await get('/v1/oee', OK);
     const metrics = (await h.app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/takt_http_request_duration_seconds_bucket\{[^}]*route="\/v1\/oee"/);
