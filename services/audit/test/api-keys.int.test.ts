@@ -8,6 +8,7 @@ import type { TestTenant } from '../../ingest/test/harness.js';
 import { buildApp as buildQueryApp } from '../../query/src/app.js';
 import { type QueryHarness, startQuery } from '../../query/test/harness.js';
 import { buildApp as buildAuditApp } from '../src/app.js';
+import { TrustedKeys } from '../src/checkpoint.js';
 import type { AuditService } from '../src/service.js';
 import { type Pipeline, startPipeline } from './harness.js';
 
@@ -173,6 +174,7 @@ describe('API keys take effect at once on ingest, query and audit', () => {
         logger,
         metrics: metrics(),
         publicKeyPem,
+        trusted: TrustedKeys.fromPem(publicKeyPem),
         resolveKey: down.resolve,
         readiness: { api_keys: () => down.ping() },
       }),
