@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseEnv, ConfigError, csv, httpEnv, parseEnv, postgresEnv, z } from '../src/index.js';
+import { baseEnv, ConfigError, csv, httpEnv, parseEnv, postgresEnv, timeRangeEnv, z } from '../src/index.js';
 
 describe('parseEnv', () => {
   const schema = baseEnv.extend(httpEnv.shape).extend(postgresEnv.shape);
@@ -34,5 +34,19 @@ describe('parseEnv', () => {
       if (v.A > v.B) ctx.addIssue({ code: 'custom', path: ['A'], message: 'A must not exceed B' });
     });
     expect(() => parseEnv(s, { A: '5', B: '1' })).toThrow(/A: A must not exceed B/);
+  });
+});
+
+describe('timeRangeEnv', () => {
+  it('defaults to 400 days back and 7 days ahead', () => {
+    expect(parseEnv(timeRangeEnv, {})).toEqual({
+      TIME_RANGE_RETENTION_DAYS: 400,
+      TIME_RANGE_HORIZON_DAYS: 7,
+    });
+  });
+
+  it('refuses bounds the sensor partitions do not cover', () => {
+    expect(() => parseEnv(timeRangeEnv, { TIME_RANGE_RETENTION_DAYS: '401' })).toThrow(/kept 400 days/);
+    expect(() => parseEnv(timeRangeEnv, { TIME_RANGE_HORIZON_DAYS: '15' })).toThrow(/premade 14 days/);
   });
 });
