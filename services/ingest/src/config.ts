@@ -1,10 +1,11 @@
-import { baseEnv, httpEnv, parseEnv, postgresEnv, z } from '@takt/config';
+import { baseEnv, httpEnv, parseEnv, postgresEnv, timeRangeEnv, z } from '@takt/config';
 import { piiEnv } from '@takt/crypto';
 
 export const ingestEnv = baseEnv
   .extend(httpEnv.shape)
   .extend(postgresEnv.shape)
   .extend(piiEnv.shape)
+  .extend(timeRangeEnv.shape)
   .extend({
     PORT: z.coerce.number().int().min(1).max(65535).default(3001),
     MAX_SENSOR_RECORDS: z.coerce.number().int().positive().default(10_000),

@@ -40,6 +40,10 @@ async function main(): Promise<void> {
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     limits: { sensorRecords: config.MAX_SENSOR_RECORDS, factRecords: config.MAX_FACT_RECORDS },
+    timeRange: {
+      retentionDays: config.TIME_RANGE_RETENTION_DAYS,
+      horizonDays: config.TIME_RANGE_HORIZON_DAYS,
+    },
   });
   await app.listen({ host: config.HOST, port: config.PORT });
 
