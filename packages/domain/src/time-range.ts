@@ -12,8 +12,8 @@
  */
 
 export interface TimeRangePolicy {
-  /** Days an instant may lie behind now. */
-  readonly retentionDays: number;
+  /** Days an instant may lie behind now; null where the data is never dropped (OEE history). */
+  readonly retentionDays: number | null;
   /** Days an instant may lie ahead of now. */
   readonly horizonDays: number;
 }
@@ -33,7 +33,10 @@ export interface AcceptedRange {
 
 export function acceptedRange(now: number, policy: TimeRangePolicy): AcceptedRange {
   return {
-    oldest: Math.max(REPRESENTABLE.oldest, now - policy.retentionDays * DAY_MS),
+    oldest:
+      policy.retentionDays === null
+        ? REPRESENTABLE.oldest
+        : Math.max(REPRESENTABLE.oldest, now - policy.retentionDays * DAY_MS),
     newest: Math.min(REPRESENTABLE.newest, now + policy.horizonDays * DAY_MS),
   };
 }
@@ -55,8 +58,9 @@ const isoOf = (at: number): string =>
 
 /** The rule in words, for a problem's detail: the bounds as the policy states them and as instants. */
 export function describeRange(range: AcceptedRange, policy: TimeRangePolicy): string {
+  const back = policy.retentionDays === null ? '1970-01-01' : `now - ${policy.retentionDays} days`;
   return (
-    `times must lie between now - ${policy.retentionDays} days and now + ${policy.horizonDays} days ` +
+    `times must lie between ${back} and now + ${policy.horizonDays} days ` +
     `(${isoOf(range.oldest)} .. ${isoOf(range.newest)})`
   );
 }

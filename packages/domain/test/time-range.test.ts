@@ -35,6 +35,14 @@ describe('accepted time range', () => {
     expect(checkInstant(-1, past)).toBe('too-old');
   });
 
+  it('without a retention reaches back to what ClickHouse holds', () => {
+    const range = acceptedRange(NOW, { retentionDays: null, horizonDays: 7 });
+    expect(range).toEqual({ oldest: 0, newest: NOW + 7 * DAY });
+    expect(describeRange(range, { retentionDays: null, horizonDays: 7 })).toContain(
+      'between 1970-01-01 and now + 7 days',
+    );
+  });
+
   it('refuses NaN', () => {
     expect(checkInstant(Number.NaN, acceptedRange(NOW, policy))).toBe('too-old');
   });

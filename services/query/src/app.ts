@@ -1,4 +1,5 @@
 import type { ClickHouse } from '@takt/clickhouse';
+import { DEFAULT_TIME_RANGE_POLICY, type TimeRangePolicy } from '@takt/domain';
 import { Counter, cachedResolver, createHttpApp, Gauge, type Registry, type TaktApp } from '@takt/http';
 import type { Logger } from '@takt/log';
 import { clickhouseKeyResolver } from './auth.js';
@@ -18,6 +19,7 @@ export interface QueryAppOptions {
   /** Kafka consumer lag for /v1/freshness; without it the answer is never `caughtUp`. */
   lagProbe?: LagProbe;
   clock?: Clock;
+  timeRange?: TimeRangePolicy;
   /** OEE bucket cache; needs a live invalidation feed (see invalidation.ts) to keep anything. */
   fragments?: FragmentCache<OeeFragment>;
   requestTimeoutMs?: number;
@@ -31,6 +33,7 @@ export async function buildApp(opts: QueryAppOptions): Promise<TaktApp> {
     clickhouse: opts.clickhouse,
     plants: cachedPlants(opts.clickhouse, opts.plantCacheTtlMs ?? 5_000),
     clock: opts.clock ?? Date.now,
+    timeRange: opts.timeRange ?? DEFAULT_TIME_RANGE_POLICY,
     answers: memo<string>(opts.resultCacheTtlMs ?? 1_000),
     lagProbe: opts.lagProbe,
     fragments: opts.fragments,

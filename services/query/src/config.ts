@@ -1,9 +1,10 @@
-import { baseEnv, boolFlag, clickhouseEnv, httpEnv, kafkaEnv, parseEnv, z } from '@takt/config';
+import { baseEnv, boolFlag, clickhouseEnv, httpEnv, kafkaEnv, parseEnv, timeRangeEnv, z } from '@takt/config';
 
 export const queryEnv = baseEnv
   .extend(httpEnv.shape)
   .extend(clickhouseEnv.shape)
   .extend(kafkaEnv.shape)
+  .extend(timeRangeEnv.shape)
   .extend({
     PORT: z.coerce.number().int().min(1).max(65535).default(3002),
     /** Off where no Kafka runs: /v1/freshness then reports from the projector's state table alone. */
