@@ -4,8 +4,9 @@ import { BUCKET_MS, bucketOf } from '@takt/domain';
 import type { Logger } from '@takt/log';
 import type { KafkaMessage } from 'kafkajs';
 import { coalesce, type DirtyMark, type Touch, touchesOf } from './dirty.js';
+import { type MessageCoordinates, UnrepresentableTimeError } from './errors.js';
 import type { ProjectorMetrics } from './metrics.js';
-import { mirrorWriteOf } from './rows.js';
+import { checkRepresentable, mirrorWriteOf } from './rows.js';
 import { equipmentOfLines, historyExtent, insertMirror, type Tables, writeState } from './store.js';
 
 export interface MirrorDeps {
@@ -41,8 +42,10 @@ export async function applyMirrorBatch(
       { topic, partition, offset: m.offset, key: m.key, value: m.value },
       { prefix: deps.topicPrefix },
     );
-    if (decoded.kind === 'change') events.push(decoded.event);
-    else if (decoded.kind === 'invalid') {
+    if (decoded.kind === 'change') {
+      const event = representableOrNull(deps, decoded.event, { topic, partition, offset: m.offset });
+      if (event) events.push(event);
+    } else if (decoded.kind === 'invalid') {
       deps.metrics.invalidEvents.inc({ table: decoded.table ?? 'unknown' });
       deps.logger.error(
         { topic, partition, offset: m.offset, reason: decoded.reason },
@@ -92,6 +95,26 @@ export async function applyMirrorBatch(
     progress.lastEventMs = eventMs;
     deps.metrics.lastLsn.set(Number(maxLsn));
     deps.metrics.lastEventSeconds.set(eventMs / 1000);
+  }
+}
+
+/**
+ * A change ClickHouse cannot hold is set aside like an undecodable message (counted, logged with its
+ * offset) instead of failing its batch forever; docs/time-range.md.
+ */
+function representableOrNull(
+  deps: MirrorDeps,
+  event: ChangeEvent,
+  at: MessageCoordinates,
+): ChangeEvent | null {
+  try {
+    checkRepresentable(event, at);
+    return event;
+  } catch (err) {
+    if (!(err instanceof UnrepresentableTimeError)) throw err;
+    deps.metrics.invalidEvents.inc({ table: err.table });
+    deps.logger.error({ ...at, err }, 'skipping a CDC message ClickHouse cannot represent');
+    return null;
   }
 }
 
