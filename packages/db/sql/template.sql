@@ -22,14 +22,14 @@ DECLARE
   cmd record;
   leaf regclass;
 BEGIN
-  FOR cmd IN SELECT DISTINCT objid FROM pg_event_trigger_ddl_commands()
-              WHERE object_type IN ('table', 'table column') AND objid <> 0
+  FOR cmd IN SELECT DISTINCT objid FROM pg_event_trigger_ddl_commands() WHERE object_type = 'table'
   LOOP
+    -- The table itself when it is a new partition; every leaf below it after an ATTACH PARTITION.
     FOR leaf IN
-      SELECT t.relid FROM pg_partition_tree(pg_partition_root(cmd.objid)) t
+      SELECT t.relid FROM pg_partition_tree(cmd.objid) t
         JOIN pg_class c ON c.oid = t.relid
         JOIN pg_class r ON r.oid = pg_partition_root(cmd.objid)
-       WHERE t.level > 0 AND r.relreplident = 'f' AND c.relreplident <> 'f' AND c.relkind = 'r'
+       WHERE t.isleaf AND c.oid <> r.oid AND c.relkind = 'r' AND c.relreplident <> 'f' AND r.relreplident = 'f'
     LOOP
       EXECUTE format('ALTER TABLE %s REPLICA IDENTITY FULL', leaf);
     END LOOP;

@@ -19,13 +19,21 @@ DECLARE
   first_day timestamptz := date_trunc('day', now() - interval '400 days');
   last_day timestamptz := date_trunc('day', now() + interval '14 days');
   moved bigint;
+  d timestamptz;
+  part text;
 BEGIN
   CREATE TEMP TABLE takt_moved_readings ON COMMIT DROP AS
     SELECT * FROM fact_sensor_reading_default WHERE ts >= first_day AND ts < last_day + interval '1 day';
   DELETE FROM fact_sensor_reading_default WHERE ts >= first_day AND ts < last_day + interval '1 day';
   GET DIAGNOSTICS moved = ROW_COUNT;
-  PERFORM partman.create_partition_time('public.fact_sensor_reading',
-    ARRAY(SELECT generate_series(first_day, last_day, interval '1 day')), p_analyze => false);
+  -- Plain DDL under pg_partman's naming (it finds partitions by their suffix): its
+  -- create_partition_time costs twice as much per partition, 400 times over.
+  FOR d IN SELECT generate_series(first_day, last_day, interval '1 day') LOOP
+    part := 'fact_sensor_reading_p' || to_char(d, 'YYYY_MM_DD');
+    CONTINUE WHEN to_regclass(part) IS NOT NULL;
+    EXECUTE format('CREATE TABLE %I PARTITION OF fact_sensor_reading FOR VALUES FROM (%L) TO (%L)',
+      part, d, d + interval '1 day');
+  END LOOP;
   IF moved > 0 THEN
     ALTER TABLE fact_sensor_reading NO FORCE ROW LEVEL SECURITY;
     INSERT INTO fact_sensor_reading SELECT * FROM takt_moved_readings;
