@@ -143,4 +143,23 @@ export const cdcWatchEnv = z.object({
 
 export type CdcWatchEnv = z.infer<typeof cdcWatchEnv>;
 
+/**
+ * The accepted time range of client-sent instants (docs/time-range.md). The bounds are what the
+ * sensor partitions guarantee: they keep 400 days and are premade 14 days ahead.
+ */
+export const timeRangeEnv = z.object({
+  TIME_RANGE_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(400, 'at most 400: sensor partitions are kept 400 days')
+    .default(400),
+  TIME_RANGE_HORIZON_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(14, 'at most 14: sensor partitions are premade 14 days ahead')
+    .default(7),
+});
+
 export { z };

@@ -8,6 +8,7 @@ import {
   httpEnv,
   parseEnv,
   postgresEnv,
+  timeRangeEnv,
   z,
 } from '../src/index.js';
 
@@ -91,5 +92,19 @@ describe('cdcWatchEnv', () => {
       'CDC_HEARTBEAT_MAX_AGE_MS',
       'CDC_SLOT',
     ]);
+  });
+});
+
+describe('timeRangeEnv', () => {
+  it('defaults to 400 days back and 7 days ahead', () => {
+    expect(parseEnv(timeRangeEnv, {})).toEqual({
+      TIME_RANGE_RETENTION_DAYS: 400,
+      TIME_RANGE_HORIZON_DAYS: 7,
+    });
+  });
+
+  it('refuses bounds the sensor partitions do not cover', () => {
+    expect(() => parseEnv(timeRangeEnv, { TIME_RANGE_RETENTION_DAYS: '401' })).toThrow(/kept 400 days/);
+    expect(() => parseEnv(timeRangeEnv, { TIME_RANGE_HORIZON_DAYS: '15' })).toThrow(/premade 14 days/);
   });
 });

@@ -5,4 +5,5 @@ export * from './kpis.js';
 export * from './oee.js';
 export * from './ratios.js';
 export * from './rollup.js';
+export * from './time-range.js';
 export * from './time-zone.js';

@@ -1,8 +1,10 @@
 import type { Keyring } from '@takt/crypto';
 import type { PrismaClient } from '@takt/db';
+import { DEFAULT_TIME_RANGE_POLICY, type TimeRangePolicy } from '@takt/domain';
 import { Counter, createHttpApp, Histogram, type KeyResolver, type Registry, type TaktApp } from '@takt/http';
 import type { Logger } from '@takt/log';
 import type { Clock, IngestDeps } from './context.js';
+import { installPartitionMetrics } from './partitions.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerFactRoutes } from './routes/facts.js';
@@ -19,6 +21,7 @@ export interface IngestAppOptions {
   bodyLimitBytes?: number;
   requestTimeoutMs?: number;
   limits?: { sensorRecords: number; factRecords: number };
+  timeRange?: TimeRangePolicy;
 }
 
 export async function buildApp(opts: IngestAppOptions): Promise<TaktApp> {
@@ -27,6 +30,7 @@ export async function buildApp(opts: IngestAppOptions): Promise<TaktApp> {
     keyring: opts.keyring,
     clock: opts.clock ?? Date.now,
     limits: opts.limits ?? { sensorRecords: 10_000, factRecords: 1_000 },
+    timeRange: opts.timeRange ?? DEFAULT_TIME_RANGE_POLICY,
     metrics: {
       rowsWritten: new Counter({
         name: 'takt_ingest_rows_written_total',
@@ -62,6 +66,7 @@ export async function buildApp(opts: IngestAppOptions): Promise<TaktApp> {
     ...(opts.bodyLimitBytes !== undefined ? { bodyLimitBytes: opts.bodyLimitBytes } : {}),
     ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
   });
+  installPartitionMetrics(opts.metrics, opts.prisma, deps.clock, opts.logger);
   registerMasterDataRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
   registerBatchRoutes(app, deps);

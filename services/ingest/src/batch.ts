@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { pgErrorCode, withTenant } from '@takt/db';
-import { conflict, type Principal, TaktError } from '@takt/http';
+import { acceptedRange, type NamedInstant, rangeViolations, type TimeRangePolicy } from '@takt/domain';
+import { badRequest, conflict, type Principal, TaktError } from '@takt/http';
 import type { BatchContext, IngestDeps } from './context.js';
 
 export type BatchKind = 'sensor' | 'production' | 'state' | 'shift' | 'maintenance';
@@ -37,6 +38,46 @@ function constraintConflict(err: unknown): TaktError | undefined {
     default:
       return undefined;
   }
+}
+
+/** The instants a client sends per batch kind; each must lie in the accepted time range. */
+const TIME_FIELDS: Record<BatchKind, readonly string[]> = {
+  sensor: ['ts'],
+  production: ['start', 'end'],
+  state: ['start', 'end'],
+  shift: ['start', 'end'],
+  maintenance: ['start', 'end'],
+};
+
+function* instantsOf(kind: BatchKind, records: readonly unknown[]): Generator<NamedInstant> {
+  const fields = TIME_FIELDS[kind];
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as Record<string, unknown>;
+    for (const field of fields) {
+      const at = record[field];
+      if (typeof at === 'number') yield { pointer: `/records/${i}/${field}`, at };
+    }
+  }
+}
+
+/**
+ * 400 for any instant outside the accepted time range (docs/time-range.md), before anything is
+ * read or written: such a reading would land in a default partition and stop partition
+ * maintenance, and ClickHouse could not hold it.
+ */
+export function checkTimeRange(
+  policy: TimeRangePolicy,
+  now: number,
+  kind: BatchKind,
+  records: readonly unknown[],
+): void {
+  const errors = rangeViolations(instantsOf(kind, records), acceptedRange(now, policy), policy);
+  if (errors.length === 0) return;
+  const first = errors[0]!.detail;
+  throw badRequest(
+    errors.length === 1 ? first : `${errors.length} times outside the accepted range; ${first}`,
+    errors,
+  );
 }
 
 /** The body after validation, in schema key order: equal requests hash equally. */
@@ -103,6 +144,8 @@ export async function runBatch<R, P>(
       if (stored && stored.kind === handler.kind && stored.payloadSha256 === hash) {
         return replayOrConflict(stored, handler.kind, hash, batchId);
       }
+      // After the replay check: a retry answers its first response even once its times have aged out.
+      checkTimeRange(deps.timeRange, ctx.now, handler.kind, records);
       const prepared = await handler.prepare(ctx, records);
       if (stored) return replayOrConflict(stored, handler.kind, hash, batchId);
 

@@ -1,4 +1,4 @@
-import { apiKeysEnv, baseEnv, httpEnv, parseEnv, postgresEnv, z } from '@takt/config';
+import { apiKeysEnv, baseEnv, httpEnv, parseEnv, postgresEnv, timeRangeEnv, z } from '@takt/config';
 import { piiEnv } from '@takt/crypto';
 
 export const ingestEnv = baseEnv
@@ -6,6 +6,7 @@ export const ingestEnv = baseEnv
   .extend(postgresEnv.shape)
   .extend(piiEnv.shape)
   .extend(apiKeysEnv.shape)
+  .extend(timeRangeEnv.shape)
   .extend({
     PORT: z.coerce.number().int().min(1).max(65535).default(3001),
     MAX_SENSOR_RECORDS: z.coerce.number().int().positive().default(10_000),

@@ -1,5 +1,6 @@
 import type { Keyring } from '@takt/crypto';
 import type { PrismaClient, TenantTx } from '@takt/db';
+import type { TimeRangePolicy } from '@takt/domain';
 import type { Counter, Histogram } from '@takt/http';
 
 export type Clock = () => number;
@@ -17,6 +18,8 @@ export interface IngestDeps {
   clock: Clock;
   metrics: IngestMetrics;
   limits: { sensorRecords: number; factRecords: number };
+  /** The accepted time range of every instant a client sends (docs/time-range.md). */
+  timeRange: TimeRangePolicy;
 }
 
 /** One batch being applied inside its tenant's transaction. */

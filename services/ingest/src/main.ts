@@ -51,6 +51,10 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     limits: { sensorRecords: config.MAX_SENSOR_RECORDS, factRecords: config.MAX_FACT_RECORDS },
+    timeRange: {
+      retentionDays: config.TIME_RANGE_RETENTION_DAYS,
+      horizonDays: config.TIME_RANGE_HORIZON_DAYS,
+    },
   });
   await app.listen({ host: config.HOST, port: config.PORT });
 

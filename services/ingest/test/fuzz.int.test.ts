@@ -36,6 +36,10 @@ const invalid: Record<Kind, fc.Arbitrary<unknown>> = {
     fc.constant('2026-11-30T08:00:00'),
     fc.constant('2026-02-30T08:00:00Z'),
     fc.constant('yesterday'),
+    // Well-formed but outside the accepted time range (docs/time-range.md).
+    fc.constant('9999-12-31T23:59:59Z'),
+    fc.constant('0001-01-01T00:00:00Z'),
+    fc.constant('1970-01-01T00:00:00Z'),
     fc.integer(),
     fc.constant(null),
     fc.string({ maxLength: 10 }),

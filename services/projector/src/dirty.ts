@@ -1,5 +1,5 @@
 import type { ChangeEvent } from '@takt/cdc';
-import { BUCKET_MS, bucketCover, bucketOf } from '@takt/domain';
+import { BUCKET_MS, bucketCover, bucketOf, REPRESENTABLE } from '@takt/domain';
 
 /** What the recompute stage reads from the dirty topic (key `tenantId:equipmentId`). */
 export interface DirtyMark {
@@ -136,6 +136,9 @@ export function parseDirtyMark(text: string): DirtyMark | null {
     const v = JSON.parse(text) as Partial<Record<keyof DirtyMark, unknown>>;
     if (typeof v.tenantId !== 'string' || typeof v.equipmentId !== 'string') return null;
     if (!isInt(v.fromMs) || !isInt(v.toMs) || v.toMs <= v.fromMs) return null;
+    // A range ClickHouse cannot hold would fail its recompute forever (docs/time-range.md); such
+    // marks came only from changes the mirror stage now sets aside.
+    if (v.fromMs < REPRESENTABLE.oldest || v.toMs > REPRESENTABLE.newest + 1) return null;
     return { tenantId: v.tenantId, equipmentId: v.equipmentId, fromMs: v.fromMs, toMs: v.toMs };
   } catch {
     return null;

@@ -6,6 +6,7 @@ export type ProjectorErrorCode =
   | 'TAKT_PROJECTOR_KAFKA_UNAVAILABLE'
   | 'TAKT_PROJECTOR_TOPIC_MISSING'
   | 'TAKT_PROJECTOR_INVALID_EVENT'
+  | 'TAKT_PROJECTOR_UNREPRESENTABLE_TIME'
   | 'TAKT_PROJECTOR_MIGRATION_FAILED'
   | 'TAKT_PROJECTOR_STOPPED';
 
@@ -18,6 +19,34 @@ export class ProjectorError extends Error {
   ) {
     super(message, options);
     this.name = 'ProjectorError';
+  }
+}
+
+/** Where a change came from, so the one message that cannot be projected can be set aside. */
+export interface MessageCoordinates {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/**
+ * A change carrying an instant ClickHouse cannot hold (before 1970 or after 2105, 18.16's DateTime).
+ * Never retriable: the same message fails the same way forever. The API refuses such instants
+ * (docs/time-range.md); this catches rows that reached PostgreSQL another way.
+ */
+export class UnrepresentableTimeError extends ProjectorError {
+  constructor(
+    readonly source: MessageCoordinates,
+    readonly table: string,
+    readonly column: string,
+    readonly valueMs: number,
+  ) {
+    super(
+      'TAKT_PROJECTOR_UNREPRESENTABLE_TIME',
+      `${table}.${column} = ${valueMs} ms is outside what ClickHouse can hold (1970-01-01 .. 2105-12-31)`,
+      false,
+    );
+    this.name = 'UnrepresentableTimeError';
   }
 }
 

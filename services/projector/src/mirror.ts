@@ -4,8 +4,9 @@ import { BUCKET_MS, bucketOf } from '@takt/domain';
 import type { Logger } from '@takt/log';
 import type { KafkaMessage } from 'kafkajs';
 import { coalesce, type DirtyMark, type Touch, touchesOf } from './dirty.js';
+import { type MessageCoordinates, UnrepresentableTimeError } from './errors.js';
 import type { ProjectorMetrics } from './metrics.js';
-import { mirrorWriteOf } from './rows.js';
+import { checkRepresentable, mirrorWriteOf } from './rows.js';
 import { equipmentOfLines, historyExtent, insertMirror, type Tables, writeState } from './store.js';
 
 export interface MirrorDeps {
@@ -42,8 +43,11 @@ export async function applyMirrorBatch(
   for (const m of messages) {
     const source = { topic, partition, offset: m.offset, key: m.key, value: m.value };
     const decoded = decodeMessage(source, { prefix: deps.topicPrefix });
-    if (decoded.kind === 'change') events.push(decoded.event);
-    else if (decoded.kind === 'invalid') undecodable.push({ source, reason: decoded.reason });
+    if (decoded.kind === 'change') {
+      const unrepresentable = unrepresentableReason(decoded.event, source);
+      if (unrepresentable === null) events.push(decoded.event);
+      else undecodable.push({ source, reason: unrepresentable });
+    } else if (decoded.kind === 'invalid') undecodable.push({ source, reason: decoded.reason });
   }
   const writes = events.flatMap((e) => {
     const w = mirrorWriteOf(e);
@@ -89,6 +93,20 @@ export async function applyMirrorBatch(
     progress.lastEventMs = eventMs;
     deps.metrics.lastLsn.set(Number(maxLsn));
     deps.metrics.lastEventSeconds.set(eventMs / 1000);
+  }
+}
+
+/**
+ * A change ClickHouse cannot hold goes to the dead letters like an undecodable message, instead of
+ * failing its batch forever (docs/time-range.md, docs/cdc-health.md). Null: it can be held.
+ */
+function unrepresentableReason(event: ChangeEvent, at: MessageCoordinates): string | null {
+  try {
+    checkRepresentable(event, at);
+    return null;
+  } catch (err) {
+    if (!(err instanceof UnrepresentableTimeError)) throw err;
+    return err.message;
   }
 }
 

@@ -1,5 +1,7 @@
-import type { ChangeEvent } from '@takt/cdc';
+import { type ChangeEvent, TIMESTAMP_COLUMNS } from '@takt/cdc';
+import { REPRESENTABLE } from '@takt/domain';
 import type { ProjectedTable } from './ddl.js';
+import { type MessageCoordinates, UnrepresentableTimeError } from './errors.js';
 
 /** A row of a ClickHouse mirror table, as JSONEachRow; 64-bit integers travel as decimal strings. */
 export type MirrorRow = Record<string, string | number | readonly string[]>;
@@ -12,6 +14,23 @@ export interface MirrorWrite {
 }
 
 const ms = (value: number | null | undefined): number => value ?? 0;
+
+/**
+ * Throws {@link UnrepresentableTimeError} when either image of a change the projector mirrors holds
+ * an instant ClickHouse cannot: writing it would fail (or, for the recompute's ranges, loop) forever.
+ */
+export function checkRepresentable(event: ChangeEvent, source: MessageCoordinates): void {
+  if (mirrorWriteOf(event) === null) return;
+  for (const image of [event.before, event.after]) {
+    if (image === null) continue;
+    for (const column of TIMESTAMP_COLUMNS[event.table]) {
+      const value = (image as Record<string, unknown>)[column];
+      if (typeof value !== 'number') continue;
+      if (value < REPRESENTABLE.oldest || value > REPRESENTABLE.newest)
+        throw new UnrepresentableTimeError(source, event.table, column, value);
+    }
+  }
+}
 
 /**
  * The mirror write of one change: the after image, or for a delete the before image flagged

@@ -150,6 +150,8 @@ describe('dirty marks', () => {
       'nope',
       '{"tenantId":"t"}',
       '{"tenantId":"t","equipmentId":"e","fromMs":5,"toMs":5}',
+      '{"tenantId":"t","equipmentId":"e","fromMs":-900000,"toMs":900000}',
+      `{"tenantId":"t","equipmentId":"e","fromMs":0,"toMs":${Date.parse('9999-12-31T23:45:00Z')}}`,
     ])
       expect(parseDirtyMark(bad)).toBeNull();
   });

@@ -2,8 +2,8 @@ import type { ChangeEvent } from '@takt/cdc';
 import { ClickHouseError } from '@takt/clickhouse';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { isRetriable, ProjectorError } from '../src/errors.js';
-import { mirrorWriteOf } from '../src/rows.js';
+import { isRetriable, ProjectorError, UnrepresentableTimeError } from '../src/errors.js';
+import { checkRepresentable, mirrorWriteOf } from '../src/rows.js';
 
 const T = Date.parse('2026-11-30T06:00:00Z');
 const base = { key: {}, txId: 1, committedAtMs: T, snapshot: false, topic: 'x', partition: 0, offset: '0' };
@@ -111,5 +111,57 @@ describe('errors and config', () => {
     ).toThrow(
       /PROJECTOR_OPEN_STATE_INTERVAL_MS[\s\S]*CLICKHOUSE_DATABASE[\s\S]*PROJECTOR_RECOMPUTE_GROUP|CLICKHOUSE_DATABASE[\s\S]*PROJECTOR_OPEN_STATE_INTERVAL_MS/,
     );
+  });
+});
+
+describe('checkRepresentable', () => {
+  const at = { topic: 'p.public.fact_sensor_reading', partition: 1, offset: '42' };
+  const reading = (ts: number) => ({
+    tenant_id: 't',
+    equipment_id: 'e1',
+    tag: 'temp',
+    ts,
+    value: 1,
+    quality: 'good',
+    batch_id: 'b',
+  });
+  const event = (before: unknown, after: unknown, table = 'fact_sensor_reading') =>
+    ({ ...base, table, op: after ? 'update' : 'delete', before, after, lsn: 1n }) as ChangeEvent;
+
+  it('passes instants between 1970 and 2105', () => {
+    expect(() => checkRepresentable(event(null, reading(0)), at)).not.toThrow();
+    expect(() =>
+      checkRepresentable(event(null, reading(Date.UTC(2105, 11, 31, 23, 59, 59))), at),
+    ).not.toThrow();
+  });
+
+  it('throws a typed, never retriable error naming the message, table and column', () => {
+    for (const bad of [Date.parse('9999-12-31T23:59:59Z'), -1, Date.UTC(2106, 0, 1)]) {
+      let caught: unknown;
+      try {
+        checkRepresentable(event(reading(T), reading(bad)), at);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(UnrepresentableTimeError);
+      expect(caught).toBeInstanceOf(ProjectorError);
+      const err = caught as UnrepresentableTimeError;
+      expect(err.code).toBe('TAKT_PROJECTOR_UNREPRESENTABLE_TIME');
+      expect(isRetriable(err)).toBe(false);
+      expect(err.source).toEqual(at);
+      expect([err.table, err.column, err.valueMs]).toEqual(['fact_sensor_reading', 'ts', bad]);
+    }
+  });
+
+  it('checks the before image too: an update or delete moving a row dirties where it was', () => {
+    expect(() => checkRepresentable(event(reading(-5), reading(T)), at)).toThrow(UnrepresentableTimeError);
+    expect(() =>
+      checkRepresentable(event({ ...row, end_at: 8e15 }, null, 'fact_equipment_state'), at),
+    ).toThrow(/fact_equipment_state.end_at/);
+  });
+
+  it('ignores tables the projector does not mirror', () => {
+    const tenant = { id: 't', code: 'c', name: 'n', created_at: -1 };
+    expect(() => checkRepresentable(event(null, tenant, 'tenant'), at)).not.toThrow();
   });
 });

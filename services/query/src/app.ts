@@ -1,4 +1,5 @@
 import type { ClickHouse } from '@takt/clickhouse';
+import { DEFAULT_TIME_RANGE_POLICY, type TimeRangePolicy } from '@takt/domain';
 import {
   Counter,
   createHttpApp,
@@ -35,6 +36,7 @@ export interface QueryAppOptions {
    */
   cdc?: CdcWatcher;
   clock?: Clock;
+  timeRange?: TimeRangePolicy;
   /** OEE bucket cache; needs a live invalidation feed (see invalidation.ts) to keep anything. */
   fragments?: FragmentCache<OeeFragment>;
   requestTimeoutMs?: number;
@@ -47,6 +49,7 @@ export async function buildApp(opts: QueryAppOptions): Promise<TaktApp> {
     clickhouse: opts.clickhouse,
     plants: cachedPlants(opts.clickhouse, opts.plantCacheTtlMs ?? 5_000),
     clock: opts.clock ?? Date.now,
+    timeRange: opts.timeRange ?? DEFAULT_TIME_RANGE_POLICY,
     answers: memo<string>(opts.resultCacheTtlMs ?? 1_000),
     lagProbe: opts.lagProbe,
     cdc: opts.cdc,

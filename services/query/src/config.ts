@@ -8,6 +8,7 @@ import {
   httpEnv,
   kafkaEnv,
   parseEnv,
+  timeRangeEnv,
   z,
 } from '@takt/config';
 
@@ -17,6 +18,7 @@ export const queryEnv = baseEnv
   .extend(kafkaEnv.shape)
   .extend(cdcWatchEnv.shape)
   .extend(apiKeysDatabaseEnv.shape)
+  .extend(timeRangeEnv.shape)
   .extend({
     /** Dead letters that keep /v1/freshness from caughtUp: the projector's (docs/cdc-health.md). */
     CDC_DEAD_LETTER_TOPICS: csv.default(['takt.projector.dlq']),

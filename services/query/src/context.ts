@@ -1,4 +1,5 @@
 import type { ClickHouse } from '@takt/clickhouse';
+import type { TimeRangePolicy } from '@takt/domain';
 import type { CdcWatcher } from '@takt/pipeline';
 import type { FragmentCache } from './fragments.js';
 import type { LagProbe } from './freshness.js';
@@ -11,6 +12,8 @@ export interface QueryDeps {
   readonly clickhouse: ClickHouse;
   readonly plants: PlantSource;
   readonly clock: Clock;
+  /** The accepted time range of `from`/`to` (docs/time-range.md). */
+  readonly timeRange: TimeRangePolicy;
   /** Serialized answers of identical requests within a short time, shared between callers. */
   readonly answers: (key: string, compute: () => Promise<string>) => Promise<string>;
   readonly lagProbe: LagProbe | undefined;

@@ -85,6 +85,10 @@ async function main(): Promise<void> {
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     plantCacheTtlMs: config.PLANT_CACHE_TTL_MS,
     resultCacheTtlMs: config.RESULT_CACHE_TTL_MS,
+    timeRange: {
+      retentionDays: config.TIME_RANGE_RETENTION_DAYS,
+      horizonDays: config.TIME_RANGE_HORIZON_DAYS,
+    },
     ...(fragments === undefined ? {} : { fragments }),
   });
   await app.listen({ host: config.HOST, port: config.PORT });

@@ -1,4 +1,14 @@
-import { checkWindow, type Granularity, type Interval, maxWindowDays } from '@takt/domain';
+import {
+  type AcceptedRange,
+  acceptedRange,
+  checkInstant,
+  checkWindow,
+  describeRange,
+  type Granularity,
+  type Interval,
+  maxWindowDays,
+  type TimeRangePolicy,
+} from '@takt/domain';
 import { type FieldError, TaktError } from '@takt/http';
 
 export const SCOPE_KINDS = ['equipment', 'line', 'site'] as const;
@@ -52,11 +62,48 @@ const validation = (errors: FieldError[], extra: Record<string, unknown> = {}): 
     { errors, extra },
   );
 
+/** The accepted time range at the time of the request, and the policy that made it (docs/time-range.md). */
+export interface AcceptedWindow {
+  readonly range: AcceptedRange;
+  readonly policy: TimeRangePolicy;
+}
+
+export const acceptedAt = (now: number, policy: TimeRangePolicy): AcceptedWindow => ({
+  range: acceptedRange(now, policy),
+  policy,
+});
+
+/**
+ * `from` not before the accepted range and `to` not after it: a window ClickHouse cannot represent
+ * is a 400, never a 5xx, and no answer is read from before the retention or beyond the horizon.
+ */
+function checkAccepted(window: Interval, accepted: AcceptedWindow): void {
+  const rule = describeRange(accepted.range, accepted.policy);
+  const errors: FieldError[] = [];
+  if (checkInstant(window.start, accepted.range) !== 'ok')
+    errors.push({
+      pointer: '/query/from',
+      detail: `from ${iso(window.start)} is outside the accepted range: ${rule}`,
+    });
+  if (checkInstant(window.end, accepted.range) !== 'ok')
+    errors.push({
+      pointer: '/query/to',
+      detail: `to ${iso(window.end)} is outside the accepted range: ${rule}`,
+    });
+  if (errors.length > 0) throw validation(errors);
+}
+
 /**
  * `from`/`to` as an interval under the API's window rules (15-minute boundaries, `from < to`, the
- * granularity's largest window). Every problem is reported at once, each at its parameter.
+ * granularity's largest window, inside the accepted time range). Every problem of a rule is
+ * reported at once, each at its parameter.
  */
-export function parseWindow(from: string, to: string, granularity: Granularity): Interval {
+export function parseWindow(
+  from: string,
+  to: string,
+  granularity: Granularity,
+  accepted: AcceptedWindow,
+): Interval {
   const start = parseInstant(from);
   const end = parseInstant(to);
   const errors: FieldError[] = [];
@@ -67,7 +114,10 @@ export function parseWindow(from: string, to: string, granularity: Granularity):
   if (start === null || end === null) throw validation(errors);
   const window = { start, end };
   const check = checkWindow(window, granularity);
-  if (check.ok) return window;
+  if (check.ok) {
+    checkAccepted(window, accepted);
+    return window;
+  }
   switch (check.problem) {
     case 'not-on-bucket-boundary': {
       const bad = [
@@ -133,9 +183,14 @@ const SENSOR_WINDOW_GRANULARITY: Record<SensorStep, Granularity> = {
 
 export const sensorWindowDays = (step: SensorStep): number => maxWindowDays(SENSOR_WINDOW_GRANULARITY[step]);
 
-export function parseSensorWindow(from: string, to: string, step: SensorStep): Interval {
+export function parseSensorWindow(
+  from: string,
+  to: string,
+  step: SensorStep,
+  accepted: AcceptedWindow,
+): Interval {
   try {
-    return parseWindow(from, to, SENSOR_WINDOW_GRANULARITY[step]);
+    return parseWindow(from, to, SENSOR_WINDOW_GRANULARITY[step], accepted);
   } catch (err) {
     if (err instanceof TaktError && err.options.extra?.limitDays !== undefined) {
       const limitDays = err.options.extra.limitDays;

@@ -1,7 +1,8 @@
+import { DEFAULT_TIME_RANGE_POLICY } from '@takt/domain';
 import { TaktError } from '@takt/http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseIds, parseInstant, parseWindow } from '../src/params.js';
+import { acceptedAt, parseIds, parseInstant, parseWindow } from '../src/params.js';
 import { paretoOf } from '../src/pareto.js';
 
 const problem = (fn: () => unknown) => {
@@ -47,18 +48,69 @@ describe('parseInstant', () => {
   });
 });
 
+const NOW = Date.parse('2026-04-01T00:00:00Z');
+const ACCEPT = acceptedAt(NOW, DEFAULT_TIME_RANGE_POLICY);
+
 describe('parseWindow', () => {
   it('names each parameter at its pointer', () => {
-    expect(problem(() => parseWindow('x', 'y', 'day')).errors?.map((e) => e.pointer)).toEqual([
+    expect(problem(() => parseWindow('x', 'y', 'day', ACCEPT)).errors?.map((e) => e.pointer)).toEqual([
       '/query/from',
       '/query/to',
     ]);
     expect(
-      problem(() => parseWindow('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'day')).errors?.[0]?.pointer,
+      problem(() => parseWindow('2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'day', ACCEPT)).errors?.[0]
+        ?.pointer,
     ).toBe('/query/to');
-    expect(problem(() => parseWindow('2026-01-01T00:00:00Z', '2026-01-09T00:00:00Z', '15m')).extra).toEqual({
+    expect(
+      problem(() => parseWindow('2026-01-01T00:00:00Z', '2026-01-09T00:00:00Z', '15m', ACCEPT)).extra,
+    ).toEqual({
       limitDays: 7,
     });
+  });
+
+  it('refuses windows outside the accepted time range, naming the bound and the rule', () => {
+    const beyond = problem(() =>
+      parseWindow('2105-12-01T00:00:00Z', '2106-01-01T00:00:00Z', 'month', ACCEPT),
+    );
+    expect(beyond.errors?.map((e) => e.pointer)).toEqual(['/query/from', '/query/to']);
+    expect(beyond.errors?.[1]?.detail).toMatch(/between now - 400 days and now \+ 7 days/);
+    const ahead = problem(() => parseWindow('2026-04-01T00:00:00Z', '2026-04-08T00:15:00Z', 'day', ACCEPT));
+    expect(ahead.errors?.map((e) => e.pointer)).toEqual(['/query/to']);
+    const old = problem(() => parseWindow('2025-02-01T00:00:00Z', '2025-02-02T00:00:00Z', 'day', ACCEPT));
+    expect(old.errors?.map((e) => e.pointer)).toEqual(['/query/from', '/query/to']);
+    expect(parseWindow('2025-02-25T00:00:00Z', '2026-04-08T00:00:00Z', 'week', ACCEPT)).toEqual({
+      start: Date.parse('2025-02-25T00:00:00Z'),
+      end: Date.parse('2026-04-08T00:00:00Z'),
+    });
+  });
+
+  it('never lets through a window ClickHouse cannot represent, whatever the clock', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4_400_000_000_000 }),
+        fc.integer({ min: 0, max: 253_402_300_799 }),
+        fc.integer({ min: 1, max: 4_000 }),
+        (now, startS, quarters) => {
+          const start = Math.floor(startS / 900) * 900_000;
+          const end = start + quarters * 900_000;
+          if (end > 253_402_300_799_000) return;
+          const accept = acceptedAt(now, DEFAULT_TIME_RANGE_POLICY);
+          try {
+            const w = parseWindow(
+              new Date(start).toISOString(),
+              new Date(end).toISOString(),
+              'total',
+              accept,
+            );
+            expect(w.start).toBeGreaterThanOrEqual(0);
+            expect(w.end).toBeLessThan(Date.UTC(2106, 0, 1));
+          } catch (err) {
+            expect(err).toBeInstanceOf(TaktError);
+            expect((err as TaktError).status).toBe(400);
+          }
+        },
+      ),
+    );
   });
 });
 

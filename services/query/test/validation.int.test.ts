@@ -5,7 +5,8 @@ let h: QueryHarness;
 let t: TestTenant;
 
 beforeAll(async () => {
-  h = await startQuery();
+  // A fixed clock: the accepted time range (now - 400 days .. now + 7 days) moves with it.
+  h = await startQuery({ clock: () => Date.parse('2026-06-01T00:00:00Z') });
   t = await h.tenant();
   await h.insert('dim_site_v1', [
     {
@@ -129,6 +130,48 @@ const BAD: [string, string, Record<string, string>, string, RegExp][] = [
     { scope: 'x', ids: 'S1', from: OK.from, to: OK.to },
     '/query/scope',
     /./,
+  ],
+  [
+    'beyond what ClickHouse represents',
+    '/v1/oee',
+    { ...OK, granularity: 'month', from: '2105-12-01T00:00:00Z', to: '2106-01-01T00:00:00Z' },
+    '/query/from',
+    /accepted range: times must lie between 1970-01-01 and now \+ 7 days/,
+  ],
+  [
+    'past the horizon',
+    '/v1/oee',
+    { ...OK, from: '2026-06-01T00:00:00Z', to: '2026-06-08T00:15:00Z' },
+    '/query/to',
+    /now \+ 7 days/,
+  ],
+  [
+    'before ClickHouse can hold',
+    '/v1/oee',
+    { ...OK, from: '1969-12-31T00:00:00Z', to: '1970-01-02T00:00:00Z' },
+    '/query/from',
+    /./,
+  ],
+  [
+    'kpis past the horizon',
+    '/v1/kpis',
+    { scope: 'site', ids: 'S1', from: OK.from, to: '2027-01-01T00:00:00Z' },
+    '/query/to',
+    /between 1970-01-01 and now \+ 7 days/,
+  ],
+  [
+    'pareto past the horizon',
+    '/v1/downtime/pareto',
+    { scope: 'site', ids: 'S1', from: OK.from, to: '2027-01-01T00:00:00Z' },
+    '/query/to',
+    /accepted range/,
+  ],
+  [
+    'sensors before the retention',
+    '/v1/sensors/series',
+    { equipmentCode: 'E1', tag: 't', from: '2024-01-01T00:00:00Z', to: '2024-01-01T01:00:00Z', step: '1m' },
+    '/query/from',
+    /between now - 400 days and now \+ 7 days/,
   ],
   [
     'sensors bad step',

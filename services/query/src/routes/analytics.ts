@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { QueryDeps } from '../context.js';
 import { kpiRows } from '../kpis.js';
 import { oeeAnswer } from '../oee.js';
-import { CODE, parseIds, parseSensorWindow, parseWindow } from '../params.js';
+import { acceptedAt, CODE, parseIds, parseSensorWindow, parseWindow } from '../params.js';
 import { paretoRows } from '../pareto.js';
 import { resolveScope } from '../plant.js';
 import { sensorSeries } from '../sensors.js';
@@ -15,6 +15,15 @@ const json = (reply: FastifyReply, body: string) => reply.type('application/json
 
 // KPIs and Pareto have no granularity: their windows may be as long as the coarsest one (10 years).
 const WHOLE_WINDOW = 'total' as const;
+
+/**
+ * The accepted time range of a window (docs/time-range.md): sensor readings are kept for the
+ * retention, so their windows obey it; OEE, KPIs and Pareto come from facts that are never dropped,
+ * so their windows reach back to what ClickHouse holds. The horizon bounds both.
+ */
+const acceptedReadings = (deps: QueryDeps) => acceptedAt(deps.clock(), deps.timeRange);
+const acceptedHistory = (deps: QueryDeps) =>
+  acceptedAt(deps.clock(), { retentionDays: null, horizonDays: deps.timeRange.horizonDays });
 
 export function registerAnalyticsRoutes(app: TaktApp, deps: QueryDeps): void {
   const scoped = async (tenantId: string, scope: z.infer<typeof scopeQuery>['scope'], ids: string) =>
@@ -33,7 +42,7 @@ export function registerAnalyticsRoutes(app: TaktApp, deps: QueryDeps): void {
     async (request, reply) => {
       const { tenantId } = principalOf(request);
       const q = request.query;
-      const window = parseWindow(q.from, q.to, q.granularity);
+      const window = parseWindow(q.from, q.to, q.granularity, acceptedHistory(deps));
       const targets = await scoped(tenantId, q.scope, q.ids);
       const key = `oee|${tenantId}|${q.scope}|${targets.map((t) => t.scopeId).join(',')}|${window.start}|${window.end}|${q.granularity}`;
       return json(
@@ -58,7 +67,7 @@ export function registerAnalyticsRoutes(app: TaktApp, deps: QueryDeps): void {
     async (request, reply) => {
       const { tenantId } = principalOf(request);
       const q = request.query;
-      const window = parseWindow(q.from, q.to, WHOLE_WINDOW);
+      const window = parseWindow(q.from, q.to, WHOLE_WINDOW, acceptedHistory(deps));
       const targets = await scoped(tenantId, q.scope, q.ids);
       const key = `kpis|${tenantId}|${q.scope}|${targets.map((t) => t.scopeId).join(',')}|${window.start}|${window.end}`;
       return json(
@@ -83,7 +92,7 @@ export function registerAnalyticsRoutes(app: TaktApp, deps: QueryDeps): void {
     async (request, reply) => {
       const { tenantId } = principalOf(request);
       const q = request.query;
-      const window = parseWindow(q.from, q.to, WHOLE_WINDOW);
+      const window = parseWindow(q.from, q.to, WHOLE_WINDOW, acceptedHistory(deps));
       const targets = await scoped(tenantId, q.scope, q.ids);
       const key = `pareto|${tenantId}|${q.scope}|${targets.map((t) => t.scopeId).join(',')}|${window.start}|${window.end}`;
       return json(
@@ -109,8 +118,8 @@ export function registerAnalyticsRoutes(app: TaktApp, deps: QueryDeps): void {
     async (request, reply) => {
       const { tenantId } = principalOf(request);
       const q = request.query;
-      const window = parseSensorWindow(q.from, q.to, q.step);
-      // Not in `ids`: an unknown code here is a bad parameter (400), like any code in a query (docs/api.md §4).
+      const window = parseSensorWindow(q.from, q.to, q.step, acceptedReadings(deps));
+      // Not one of `ids`: an unknown code here is a bad parameter (400), like any code in a query (docs/api.md §4).
       const equipmentId = (await deps.plants(tenantId)).codes.equipment.get(q.equipmentCode);
       if (equipmentId === undefined || !CODE.test(q.equipmentCode)) {
         throw fieldError('/query/equipmentCode', `no equipment with code "${q.equipmentCode.slice(0, 70)}"`);
