@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   apiKeysDatabaseEnv,
   baseEnv,
-  cdcWatchEnv,
   ConfigError,
+  cdcWatchEnv,
   csv,
   httpEnv,
   parseEnv,

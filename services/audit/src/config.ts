@@ -1,4 +1,13 @@
-import { apiKeysDatabaseEnv, baseEnv, cdcWatchEnv, httpEnv, kafkaEnv, parseEnv, postgresEnv, z } from '@takt/config';
+import {
+  apiKeysDatabaseEnv,
+  baseEnv,
+  cdcWatchEnv,
+  httpEnv,
+  kafkaEnv,
+  parseEnv,
+  postgresEnv,
+  z,
+} from '@takt/config';
 
 export const auditEnv = baseEnv
   .extend(httpEnv.shape)
