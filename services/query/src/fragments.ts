@@ -8,8 +8,10 @@ import { createHash } from 'node:crypto';
  *
  * A fragment is correct until the projector rewrites a bucket under it. The projector announces every
  * write after it lands (`takt.projector.applied`); `invalidate` drops the fragments it overlaps. Fills
- * race with those announcements: a read that began before an announcement for one of its equipment may
- * have seen the old rows, so it is not kept (`begin` / `put`). Without a live feed nothing is kept.
+ * race with those announcements: a read that began before an announcement overlapping one of its ranges,
+ * for one of its equipment, may have seen the old rows, so it is not kept (`begin` / `put`). An
+ * announcement elsewhere in time (the projector re-marks the recent buckets of open states every tick)
+ * leaves the fill alone. Without a live feed nothing is kept.
  */
 
 export interface EquipmentSet {
@@ -51,6 +53,25 @@ interface Stored<T> {
 
 const minutes = (ms: number): number => ms / 60_000;
 
+/** One announced rewrite of an equipment's buckets, in the order the feed delivered it. */
+interface Announcement {
+  readonly seq: number;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/**
+ * The latest announcements kept per equipment for racing fills; a fill older than the ones dropped
+ * is treated as overlapping them. Fills take milliseconds, ticks come every few seconds: a few suffice.
+ */
+const KEPT_ANNOUNCEMENTS = 16;
+
+interface Touched {
+  readonly recent: Announcement[];
+  /** The sequence number of the newest announcement no longer in `recent`. */
+  forgottenSeq: number;
+}
+
 export interface FragmentStats {
   readonly live: boolean;
   readonly fragments: number;
@@ -65,8 +86,8 @@ export class FragmentCache<T> {
   private readonly stored = new Map<string, Stored<T>>();
   /** Equipment → the keys of the stored sets that contain it. */
   private readonly members = new Map<string, Set<string>>();
-  /** Equipment → the sequence number of the last announcement that touched it. */
-  private readonly touched = new Map<string, number>();
+  /** Equipment → its latest announcements. */
+  private readonly touched = new Map<string, Touched>();
   private seq = 0;
   /** Fills that began before this sequence number are not kept (the feed was down or restarted). */
   private floor = Number.MAX_SAFE_INTEGER;
@@ -131,7 +152,10 @@ export class FragmentCache<T> {
     });
   }
 
-  /** Keeps the fragments of one fill, unless an announcement for one of its equipment came after `token`. */
+  /**
+   * Keeps the fragments of one fill, unless an announcement for one of its equipment that overlaps one
+   * of its ranges came after `token`.
+   */
   put(
     set: EquipmentSet,
     token: number,
@@ -139,7 +163,7 @@ export class FragmentCache<T> {
   ): boolean {
     if (token < this.floor || fragments.length === 0) return false;
     for (const id of set.equipmentIds)
-      if ((this.touched.get(memberKey(set.tenantId, id)) ?? 0) > token) return false;
+      if (this.raced(memberKey(set.tenantId, id), token, fragments)) return false;
     let stored = this.stored.get(set.key);
     if (stored === undefined) {
       stored = { set, fragments: new Map() };
@@ -169,7 +193,7 @@ export class FragmentCache<T> {
   invalidate(tenantId: string, equipmentId: string, fromMs: number, toMs: number): void {
     this.seq += 1;
     const key = memberKey(tenantId, equipmentId);
-    this.touched.set(key, this.seq);
+    this.remember(key, { seq: this.seq, fromMs, toMs });
     for (const setKey of this.members.get(key) ?? []) {
       const stored = this.stored.get(setKey);
       if (stored === undefined) continue;
@@ -193,6 +217,26 @@ export class FragmentCache<T> {
       hits: this.hits,
       misses: this.misses,
     };
+  }
+
+  private remember(key: string, announcement: Announcement): void {
+    let touched = this.touched.get(key);
+    if (touched === undefined) {
+      touched = { recent: [], forgottenSeq: 0 };
+      this.touched.set(key, touched);
+    }
+    touched.recent.push(announcement);
+    if (touched.recent.length > KEPT_ANNOUNCEMENTS) touched.forgottenSeq = touched.recent.shift()?.seq ?? 0;
+  }
+
+  /** Whether an announcement after `token` may have rewritten rows under one of `ranges`. */
+  private raced(key: string, token: number, ranges: readonly { start: number; end: number }[]): boolean {
+    const touched = this.touched.get(key);
+    if (touched === undefined) return false;
+    if (touched.forgottenSeq > token) return true;
+    return touched.recent.some(
+      (a) => a.seq > token && ranges.some((r) => r.start < a.toMs && r.end > a.fromMs),
+    );
   }
 
   private clear(): void {

@@ -135,6 +135,34 @@ describe('FragmentCache', () => {
     expect(cache.get(line, 0, 10)?.pot).toBe(1);
   });
 
+  it('keeps a fill that raced announcements elsewhere in time, not one that raced a write under it', () => {
+    const cache = new FragmentCache<Components>({ maxFragments: 100, maxAgeMs: 60_000 });
+    cache.enable();
+    const line = equipmentSet(TENANT, ['e0', 'e1']);
+    // An open state re-marked at the live edge while last week is being read.
+    let token = cache.begin();
+    cache.invalidate(TENANT, 'e1', 100, 110);
+    expect(cache.put(line, token, [{ start: 0, end: 10, value: pot(1) }])).toBe(true);
+    expect(cache.get(line, 0, 10)?.pot).toBe(1);
+    // Touching ranges do not overlap: [10, 20) and [20, 30).
+    token = cache.begin();
+    cache.invalidate(TENANT, 'e0', 20, 30);
+    expect(cache.put(line, token, [{ start: 10, end: 20, value: pot(2) }])).toBe(true);
+    token = cache.begin();
+    cache.invalidate(TENANT, 'e0', 5, 6);
+    expect(
+      cache.put(line, token, [
+        { start: 30, end: 40, value: pot(3) },
+        { start: 0, end: 10, value: pot(4) },
+      ]),
+    ).toBe(false);
+    // More announcements than are kept: the forgotten ones might have overlapped.
+    token = cache.begin();
+    for (let i = 0; i < 17; i++) cache.invalidate(TENANT, 'e1', 1_000 + i, 1_001 + i);
+    expect(cache.put(line, token, [{ start: 40, end: 50, value: pot(5) }])).toBe(false);
+    expect(cache.put(line, cache.begin(), [{ start: 40, end: 50, value: pot(5) }])).toBe(true);
+  });
+
   it('keeps nothing while the feed is down, nor fills that began before it came back', () => {
     const cache = new FragmentCache<Components>({ maxFragments: 100, maxAgeMs: 60_000 });
     const set = SETS[0]!;
