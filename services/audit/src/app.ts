@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import {
   createHttpApp,
+  type HttpLimitsInput,
   type KeyResolver,
   notFound,
   principalOf,
@@ -20,6 +21,8 @@ export interface AuditAppOptions {
   metrics: Registry;
   publicKeyPem: string;
   readiness: Record<string, () => Promise<void>>;
+  /** The HTTP frame's size limits, rate limits and load shedding. */
+  http?: HttpLimitsInput;
 }
 
 const ENTITY_TYPE_VALUES = [
@@ -64,6 +67,7 @@ export async function buildApp(opts: AuditAppOptions): Promise<TaktApp> {
     metrics: opts.metrics,
     resolveKey: opts.resolveKey,
     readiness: opts.readiness,
+    ...(opts.http ? { limits: opts.http } : {}),
   });
 
   app.get(

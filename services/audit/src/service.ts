@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { cachedResolver, createMetricsRegistry, type TaktApp } from '@takt/http';
+import { cachedResolver, createMetricsRegistry, limitsFromEnv, type TaktApp } from '@takt/http';
 import { kafkaLog, type Logger } from '@takt/log';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -77,6 +77,7 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
     logger,
     metrics,
     publicKeyPem: signer.publicKeyPem,
+    http: limitsFromEnv(config),
     resolveKey:
       config.AUTH_CACHE_TTL_MS === 0 ? resolveKey : cachedResolver(resolveKey, config.AUTH_CACHE_TTL_MS),
     readiness: {

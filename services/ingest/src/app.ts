@@ -1,6 +1,14 @@
 import type { Keyring } from '@takt/crypto';
 import type { PrismaClient } from '@takt/db';
-import { Counter, cachedResolver, createHttpApp, Histogram, type Registry, type TaktApp } from '@takt/http';
+import {
+  Counter,
+  cachedResolver,
+  createHttpApp,
+  Histogram,
+  type HttpLimitsInput,
+  type Registry,
+  type TaktApp,
+} from '@takt/http';
 import type { Logger } from '@takt/log';
 import { databaseKeyResolver } from './auth.js';
 import type { Clock, IngestDeps } from './context.js';
@@ -19,6 +27,8 @@ export interface IngestAppOptions {
   requestTimeoutMs?: number;
   authCacheTtlMs?: number;
   limits?: { sensorRecords: number; factRecords: number };
+  /** The HTTP frame's size limits, rate limits and load shedding. */
+  http?: HttpLimitsInput;
 }
 
 export async function buildApp(opts: IngestAppOptions): Promise<TaktApp> {
@@ -62,6 +72,7 @@ export async function buildApp(opts: IngestAppOptions): Promise<TaktApp> {
     },
     ...(opts.bodyLimitBytes !== undefined ? { bodyLimitBytes: opts.bodyLimitBytes } : {}),
     ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+    ...(opts.http ? { limits: opts.http } : {}),
   });
   registerMasterDataRoutes(app, deps);
   registerApiKeyRoutes(app, deps);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { keyringFromEnv } from '@takt/crypto';
 import { createPrisma } from '@takt/db';
-import { createMetricsRegistry, Gauge } from '@takt/http';
+import { createMetricsRegistry, Gauge, limitsFromEnv } from '@takt/http';
 import { createLogger, runMain, stopOnSignals } from '@takt/log';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     limits: { sensorRecords: config.MAX_SENSOR_RECORDS, factRecords: config.MAX_FACT_RECORDS },
+    http: limitsFromEnv(config),
   });
   await app.listen({ host: config.HOST, port: config.PORT });
 

@@ -1,5 +1,13 @@
 import type { ClickHouse } from '@takt/clickhouse';
-import { Counter, cachedResolver, createHttpApp, Gauge, type Registry, type TaktApp } from '@takt/http';
+import {
+  Counter,
+  cachedResolver,
+  createHttpApp,
+  Gauge,
+  type HttpLimitsInput,
+  type Registry,
+  type TaktApp,
+} from '@takt/http';
 import type { Logger } from '@takt/log';
 import { clickhouseKeyResolver } from './auth.js';
 import type { Clock, QueryDeps } from './context.js';
@@ -24,6 +32,8 @@ export interface QueryAppOptions {
   authCacheTtlMs?: number;
   plantCacheTtlMs?: number;
   resultCacheTtlMs?: number;
+  /** The HTTP frame's size limits, rate limits and load shedding. */
+  http?: HttpLimitsInput;
 }
 
 export async function buildApp(opts: QueryAppOptions): Promise<TaktApp> {
@@ -45,6 +55,7 @@ export async function buildApp(opts: QueryAppOptions): Promise<TaktApp> {
     // The service takes no bodies: GET only.
     bodyLimitBytes: 64 * 1024,
     ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+    ...(opts.http ? { limits: opts.http } : {}),
   });
   if (opts.fragments) registerFragmentMetrics(opts.metrics, opts.fragments);
   registerAnalyticsRoutes(app, deps);

@@ -1,5 +1,5 @@
 import { createClickHouse } from '@takt/clickhouse';
-import { createMetricsRegistry } from '@takt/http';
+import { createMetricsRegistry, limitsFromEnv } from '@takt/http';
 import { createLogger, kafkaLog, runMain, stopOnSignals } from '@takt/log';
 import { Kafka, logLevel } from 'kafkajs';
 import { buildApp } from './app.js';
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     authCacheTtlMs: config.AUTH_CACHE_TTL_MS,
     plantCacheTtlMs: config.PLANT_CACHE_TTL_MS,
     resultCacheTtlMs: config.RESULT_CACHE_TTL_MS,
+    http: limitsFromEnv(config),
     ...(fragments === undefined ? {} : { fragments }),
   });
   await app.listen({ host: config.HOST, port: config.PORT });
