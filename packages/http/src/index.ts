@@ -41,3 +41,4 @@ export {
 } from './limits.js';
 export { Counter, createMetricsRegistry, Gauge, Histogram, Registry } from './metrics.js';
 export { type Problem, sendProblem, toProblem } from './problem.js';
+export { isRetryLater, retryAfterMs } from './retry-after.js';

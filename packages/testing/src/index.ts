@@ -1,5 +1,6 @@
 export { createTestClickHouseDatabase, type TestClickHouseDatabase, testClickHouse } from './clickhouse.js';
 export { deleteConnector, registerConnector, removeConnectorAndSlot } from './connect.js';
+export { fetchRetryingLater, type RetryLaterOptions } from './http.js';
 export { createTopics, deleteTopics, testKafka, topicPrefix } from './kafka.js';
 export { uniqueName } from './names.js';
 export { createTestDatabase, type TestDatabase, withAdmin } from './postgres.js';
