@@ -42,6 +42,10 @@ export interface FuzzOptions {
   send: (req: FuzzRequest) => Promise<FuzzResponse>;
   /** Called after each case; returns a broken rule (e.g. "a rejected batch wrote rows"), if any. */
   check?: (req: FuzzRequest, res: FuzzResponse) => Promise<string | undefined>;
+  /** Cases in flight at once, for targets without a `check`. */
+  parallel?: number;
+  /** Stop starting new chunks after this long (FUZZ_BUDGET_S); the report says how far it got. */
+  budgetMs?: number;
 }
 
 const excerpt = (s: string | Buffer | undefined, n = 240): string => {
@@ -61,7 +65,58 @@ async function sendPolitely(opts: FuzzOptions, req: FuzzRequest): Promise<FuzzRe
 
 const CHUNK = 50;
 
-/** Runs `runs` cases per target, in chunks so hostile bodies never pile up in memory. */
+interface TargetState {
+  index: number;
+  target: FuzzTarget;
+  name: string;
+  arb: fc.Arbitrary<FuzzRequest>;
+  done: number;
+  statuses: Map<number, number>;
+}
+
+/** One case: send, check, count, and keep the first example of each broken rule. */
+async function runCase(
+  s: TargetState,
+  req: FuzzRequest,
+  opts: FuzzOptions,
+  report: FuzzReport,
+  seen: Set<string>,
+): Promise<void> {
+  const sent = { ...req, headers: { ...s.target.headers, ...req.headers } };
+  const t0 = performance.now();
+  const res = await sendPolitely(opts, sent);
+  const t1 = performance.now();
+  const broken = await opts.check?.(sent, res);
+  report.sendMs += t1 - t0;
+  report.checkMs += performance.now() - t1;
+  s.statuses.set(res.status, (s.statuses.get(res.status) ?? 0) + 1);
+  const rules = [
+    res.status >= 500 ? 'no 5xx' : undefined,
+    res.status >= 400 && !String(res.headers['content-type']).includes('application/problem+json')
+      ? 'errors are problem+json'
+      : undefined,
+    broken,
+  ].filter((r): r is string => r !== undefined);
+  for (const rule of rules) {
+    const key = `${s.name}|${req.mutation}|${res.status}|${rule}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    report.findings.push({
+      operation: s.name,
+      mutation: req.mutation,
+      status: res.status,
+      rule,
+      request: `${req.method} ${excerpt(req.url, 200)} ${JSON.stringify(req.headers)} body ${excerpt(req.payload)}`,
+      response: excerpt(res.body),
+    });
+  }
+}
+
+/**
+ * Runs `runs` cases per target, a chunk of each in turn so hostile bodies never pile up in
+ * memory and a time budget (`budgetMs`) still covers every operation evenly. Without a
+ * `check`, `parallel` cases are in flight at once.
+ */
 export async function runFuzz(targets: readonly FuzzTarget[], opts: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now();
   const report: FuzzReport = {
@@ -74,44 +129,24 @@ export async function runFuzz(targets: readonly FuzzTarget[], opts: FuzzOptions)
   };
   const seen = new Set<string>();
   const seed = opts.seed ?? Date.now() % 1_000_000;
-  for (const [t, target] of targets.entries()) {
+  const parallel = opts.check ? 1 : (opts.parallel ?? 1);
+  const states: TargetState[] = targets.map((target, index) => {
     const name = operationName(target.op);
     const statuses = new Map<number, number>();
     report.statuses.set(name, statuses);
-    const arb = mutations(target.op, target.seed);
-    for (let done = 0; done < opts.runs; done += CHUNK) {
-      const n = Math.min(CHUNK, opts.runs - done);
-      for (const req of fc.sample(arb, { numRuns: n, seed: seed + t * 1_000_003 + done })) {
-        const sent = { ...req, headers: { ...target.headers, ...req.headers } };
-        const t0 = performance.now();
-        const res = await sendPolitely(opts, sent);
-        const t1 = performance.now();
-        const broken = await opts.check?.(sent, res);
-        report.sendMs += t1 - t0;
-        report.checkMs += performance.now() - t1;
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        const rules = [
-          res.status >= 500 ? 'no 5xx' : undefined,
-          res.status >= 400 && !String(res.headers['content-type']).includes('application/problem+json')
-            ? 'errors are problem+json'
-            : undefined,
-          broken,
-        ].filter((r): r is string => r !== undefined);
-        for (const rule of rules) {
-          const key = `${name}|${req.mutation}|${res.status}|${rule}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          report.findings.push({
-            operation: name,
-            mutation: req.mutation,
-            status: res.status,
-            rule,
-            request: `${req.method} ${excerpt(req.url, 200)} ${JSON.stringify(req.headers)} body ${excerpt(req.payload)}`,
-            response: excerpt(res.body),
-          });
-        }
+    report.cases.set(name, 0);
+    return { index, target, name, arb: mutations(target.op, target.seed), done: 0, statuses };
+  });
+  const deadline = started + (opts.budgetMs ?? Number.POSITIVE_INFINITY);
+  while (states.some((s) => s.done < opts.runs) && performance.now() < deadline) {
+    for (const s of states.filter((x) => x.done < opts.runs)) {
+      const n = Math.min(CHUNK, opts.runs - s.done);
+      const reqs = fc.sample(s.arb, { numRuns: n, seed: seed + s.index * 1_000_003 + s.done });
+      for (let i = 0; i < reqs.length; i += parallel) {
+        await Promise.all(reqs.slice(i, i + parallel).map((req) => runCase(s, req, opts, report, seen)));
       }
-      report.cases.set(name, done + n);
+      s.done += n;
+      report.cases.set(s.name, s.done);
     }
   }
   report.ms = performance.now() - started;
@@ -172,6 +207,12 @@ export const injector =
     });
     return { status: res.statusCode, headers: res.headers, body: res.body };
   };
+
+/** FUZZ_BUDGET_S in ms, if set: a wall-clock cap for machines too busy for the full count. */
+export const fuzzBudgetMs = (): number | undefined => {
+  const s = Number(process.env.FUZZ_BUDGET_S);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : undefined;
+};
 
 /** How many cases per operation: a few hundred in the suite, FUZZ_RUNS for `pnpm fuzz`. */
 export const fuzzRuns = (fallback = 200): number => {

@@ -16,6 +16,7 @@ export {
   type FuzzResponse,
   type FuzzTarget,
   formatReport,
+  fuzzBudgetMs,
   fuzzRuns,
   injector,
   runFuzz,

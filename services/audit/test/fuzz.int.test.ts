@@ -5,6 +5,7 @@ import {
   createTestDatabase,
   FUZZ_HTTP_LIMITS,
   formatReport,
+  fuzzBudgetMs,
   fuzzRuns,
   injector,
   type OpenApiDoc,
@@ -79,7 +80,7 @@ describe('schema-driven fuzzing of the audit API', () => {
       expect(ops.map(operationName).filter((name) => !SEEDS[name])).toEqual([]);
       const report = await runFuzz(
         ops.map((op) => ({ op, seed: SEEDS[operationName(op)]!, headers: t.auth('audit') })),
-        { runs: RUNS, send: injector(app) },
+        { runs: RUNS, budgetMs: fuzzBudgetMs(), parallel: 4, send: injector(app) },
       );
       console.log(formatReport('audit', report));
       expect(report.findings).toEqual([]);

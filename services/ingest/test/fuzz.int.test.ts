@@ -3,6 +3,7 @@ import {
   FUZZ_HTTP_LIMITS,
   type FuzzTarget,
   formatReport,
+  fuzzBudgetMs,
   fuzzRuns,
   injector,
   type OpenApiDoc,
@@ -155,6 +156,7 @@ describe('schema-driven fuzzing of the ingest API', () => {
       let last = await fingerprint();
       const report = await runFuzz(targets, {
         runs: RUNS,
+        budgetMs: fuzzBudgetMs(),
         send: injector(h.app),
         check: async (_req, res) => {
           const now = await fingerprint();

@@ -1,6 +1,7 @@
 import {
   FUZZ_HTTP_LIMITS,
   formatReport,
+  fuzzBudgetMs,
   fuzzRuns,
   injector,
   type OpenApiDoc,
@@ -45,7 +46,7 @@ describe('schema-driven fuzzing of the query API', () => {
       expect(ops.map(operationName).filter((name) => !SEEDS[name])).toEqual([]);
       const report = await runFuzz(
         ops.map((op) => ({ op, seed: SEEDS[operationName(op)]!, headers: t.auth('read') })),
-        { runs: RUNS, send: injector(h.app) },
+        { runs: RUNS, budgetMs: fuzzBudgetMs(), parallel: 4, send: injector(h.app) },
       );
       console.log(formatReport('query', report));
       expect(report.findings).toEqual([]);
