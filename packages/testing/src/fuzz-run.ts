@@ -34,6 +34,8 @@ export interface FuzzReport {
   /** Of `ms`: waiting for answers, and in `check`. */
   sendMs: number;
   checkMs: number;
+  /** fast-check's seed: FUZZ_SEED replays the run. */
+  seed: number;
 }
 
 export interface FuzzOptions {
@@ -119,6 +121,7 @@ async function runCase(
  */
 export async function runFuzz(targets: readonly FuzzTarget[], opts: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now();
+  const seed = opts.seed ?? (Number(process.env.FUZZ_SEED) || Date.now() % 1_000_000);
   const report: FuzzReport = {
     cases: new Map(),
     statuses: new Map(),
@@ -126,9 +129,9 @@ export async function runFuzz(targets: readonly FuzzTarget[], opts: FuzzOptions)
     ms: 0,
     sendMs: 0,
     checkMs: 0,
+    seed,
   };
   const seen = new Set<string>();
-  const seed = opts.seed ?? Date.now() % 1_000_000;
   const parallel = opts.check ? 1 : (opts.parallel ?? 1);
   const states: TargetState[] = targets.map((target, index) => {
     const name = operationName(target.op);
@@ -157,7 +160,7 @@ export async function runFuzz(targets: readonly FuzzTarget[], opts: FuzzOptions)
 export function formatReport(service: string, r: FuzzReport): string {
   const lines = [
     `fuzz ${service}: ${[...r.cases.values()].reduce((a, b) => a + b, 0)} cases in ${(r.ms / 1000).toFixed(1)} s` +
-      ` (answers ${(r.sendMs / 1000).toFixed(1)} s, checks ${(r.checkMs / 1000).toFixed(1)} s)`,
+      ` (answers ${(r.sendMs / 1000).toFixed(1)} s, checks ${(r.checkMs / 1000).toFixed(1)} s), FUZZ_SEED=${r.seed}`,
   ];
   const total = new Map<number, number>();
   for (const [name, n] of r.cases) {
