@@ -25,23 +25,28 @@ export interface HttpLimits {
     sampleIntervalMs: number;
     maxEventLoopDelayMs: number;
     maxEventLoopUtilization: number;
-    /** 0 means 90% of V8's heap limit. */
     maxHeapUsedBytes: number;
     maxRssBytes: number;
     retryAfterS: number;
   };
 }
 
+/**
+ * Without configuration the frame neither rate-limits nor sheds load: the services' entry
+ * points pass `limitsFromEnv(config)`, whose defaults (in @takt/config) turn both on. Apps
+ * built directly, as tests do, get only the size limits, so a loaded test machine never
+ * sheds their requests.
+ */
 export const DEFAULT_LIMITS: HttpLimits = {
   bodyLimitBytes: 16 * 1024 * 1024,
   requestTimeoutMs: 30_000,
   maxUrlBytes: 8 * 1024,
   maxHeaderBytes: 16 * 1024,
   maxJsonDepth: 32,
-  rateLimit: { windowMs: 60_000, perIp: 60_000, perKey: 30_000 },
+  rateLimit: { windowMs: 60_000, perIp: 0, perKey: 0 },
   pressure: {
     sampleIntervalMs: 1_000,
-    maxEventLoopDelayMs: 1_000,
+    maxEventLoopDelayMs: 0,
     maxEventLoopUtilization: 0,
     maxHeapUsedBytes: 0,
     maxRssBytes: 0,
@@ -54,18 +59,12 @@ export type HttpLimitsInput = Partial<Omit<HttpLimits, 'rateLimit' | 'pressure'>
   pressure?: Partial<HttpLimits['pressure']>;
 };
 
-export function resolveLimits(input: HttpLimitsInput = {}): HttpLimits {
-  const pressure = { ...DEFAULT_LIMITS.pressure, ...input.pressure };
-  return {
-    ...DEFAULT_LIMITS,
-    ...input,
-    rateLimit: { ...DEFAULT_LIMITS.rateLimit, ...input.rateLimit },
-    pressure: {
-      ...pressure,
-      maxHeapUsedBytes: pressure.maxHeapUsedBytes || Math.floor(getHeapStatistics().heap_size_limit * 0.9),
-    },
-  };
-}
+export const resolveLimits = (input: HttpLimitsInput = {}): HttpLimits => ({
+  ...DEFAULT_LIMITS,
+  ...input,
+  rateLimit: { ...DEFAULT_LIMITS.rateLimit, ...input.rateLimit },
+  pressure: { ...DEFAULT_LIMITS.pressure, ...input.pressure },
+});
 
 /** The frame's variables as parsed by `httpEnv` of @takt/config. */
 export interface HttpEnv {
@@ -80,6 +79,7 @@ export interface HttpEnv {
   PRESSURE_SAMPLE_INTERVAL_MS: number;
   PRESSURE_MAX_EVENT_LOOP_DELAY_MS: number;
   PRESSURE_MAX_EVENT_LOOP_UTILIZATION: number;
+  /** 0: 90% of V8's heap limit. */
   PRESSURE_MAX_HEAP_USED_BYTES: number;
   PRESSURE_MAX_RSS_BYTES: number;
   PRESSURE_RETRY_AFTER_S: number;
@@ -100,7 +100,8 @@ export const limitsFromEnv = (env: HttpEnv): HttpLimitsInput => ({
     sampleIntervalMs: env.PRESSURE_SAMPLE_INTERVAL_MS,
     maxEventLoopDelayMs: env.PRESSURE_MAX_EVENT_LOOP_DELAY_MS,
     maxEventLoopUtilization: env.PRESSURE_MAX_EVENT_LOOP_UTILIZATION,
-    maxHeapUsedBytes: env.PRESSURE_MAX_HEAP_USED_BYTES,
+    maxHeapUsedBytes:
+      env.PRESSURE_MAX_HEAP_USED_BYTES || Math.floor(getHeapStatistics().heap_size_limit * 0.9),
     maxRssBytes: env.PRESSURE_MAX_RSS_BYTES,
     retryAfterS: env.PRESSURE_RETRY_AFTER_S,
   },

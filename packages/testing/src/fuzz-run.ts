@@ -229,5 +229,5 @@ export const fuzzRuns = (fallback = 200): number => {
  */
 export const FUZZ_HTTP_LIMITS = {
   rateLimit: { perIp: 0, perKey: 0 },
-  pressure: { maxEventLoopDelayMs: 0, maxHeapUsedBytes: Number.MAX_SAFE_INTEGER },
+  pressure: { maxEventLoopDelayMs: 0, maxHeapUsedBytes: 0 },
 };
