@@ -9,7 +9,9 @@ import {
   createMetricsRegistry,
   generateApiKey,
   type HttpLimitsInput,
+  limitsFromEnv,
   type Principal,
+  resolveLimits,
   type TaktApp,
 } from '../src/index.js';
 
@@ -196,5 +198,31 @@ describe('load shedding', () => {
     expect(res.json()).toMatchObject({ code: 'TAKT_OVERLOADED', retriable: true, retryAfterS: 7 });
     for (const url of ['/healthz', '/readyz', '/metrics'])
       expect((await app.inject(url)).statusCode).toBe(200);
+  });
+});
+
+describe('limits', () => {
+  it('turn rate limits and shedding on through the configuration, and the heap cap follows V8', () => {
+    expect(resolveLimits().rateLimit).toMatchObject({ perIp: 0, perKey: 0 });
+    expect(resolveLimits().pressure.maxEventLoopDelayMs).toBe(0);
+    const fromEnv = limitsFromEnv({
+      BODY_LIMIT_BYTES: 1,
+      REQUEST_TIMEOUT_MS: 2,
+      MAX_URL_BYTES: 3,
+      MAX_HEADER_BYTES: 4,
+      MAX_JSON_DEPTH: 5,
+      RATE_LIMIT_WINDOW_MS: 6,
+      RATE_LIMIT_PER_IP: 7,
+      RATE_LIMIT_PER_KEY: 8,
+      PRESSURE_SAMPLE_INTERVAL_MS: 9,
+      PRESSURE_MAX_EVENT_LOOP_DELAY_MS: 10,
+      PRESSURE_MAX_EVENT_LOOP_UTILIZATION: 0.5,
+      PRESSURE_MAX_HEAP_USED_BYTES: 0,
+      PRESSURE_MAX_RSS_BYTES: 11,
+      PRESSURE_RETRY_AFTER_S: 12,
+    });
+    expect(fromEnv.rateLimit).toEqual({ windowMs: 6, perIp: 7, perKey: 8 });
+    expect(fromEnv.pressure?.maxHeapUsedBytes).toBeGreaterThan(64 * 1024 * 1024);
+    expect(fromEnv.pressure?.retryAfterS).toBe(12);
   });
 });
