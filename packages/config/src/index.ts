@@ -105,6 +105,28 @@ export const httpEnv = z.object({
     .positive()
     .default(16 * 1024 * 1024),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  // The HTTP frame's limits, rate limits and load shedding: docs/http.md. 0 turns a limit off.
+  MAX_URL_BYTES: z.coerce
+    .number()
+    .int()
+    .min(256)
+    .default(8 * 1024),
+  MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024),
+  MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(1_000).default(32),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+  RATE_LIMIT_PER_IP: z.coerce.number().int().nonnegative().default(60_000),
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().nonnegative().default(30_000),
+  PRESSURE_SAMPLE_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().nonnegative().default(1_000),
+  PRESSURE_MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0).max(1).default(0),
+  /** 0: 90% of the V8 heap limit. */
+  PRESSURE_MAX_HEAP_USED_BYTES: z.coerce.number().int().nonnegative().default(0),
+  PRESSURE_MAX_RSS_BYTES: z.coerce.number().int().nonnegative().default(0),
+  PRESSURE_RETRY_AFTER_S: z.coerce.number().int().positive().default(10),
 });
 
 export * from './limits.js';

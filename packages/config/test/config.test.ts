@@ -35,6 +35,17 @@ describe('parseEnv', () => {
     expect((caught as ConfigError).message).toContain('PORT');
   });
 
+  it('defaults the HTTP frame limits and accepts 0 to turn a rate limit off', () => {
+    const base = { PORT: '3001', DATABASE_URL: 'postgresql://u@127.0.0.1:5432/takt' };
+    const cfg = parseEnv(schema, base);
+    expect(cfg.RATE_LIMIT_PER_KEY).toBe(30_000);
+    expect(cfg.PRESSURE_MAX_EVENT_LOOP_DELAY_MS).toBe(1_000);
+    expect(parseEnv(schema, { ...base, RATE_LIMIT_PER_IP: '0' }).RATE_LIMIT_PER_IP).toBe(0);
+    expect(() => parseEnv(schema, { ...base, PRESSURE_MAX_EVENT_LOOP_UTILIZATION: '1.5' })).toThrow(
+      ConfigError,
+    );
+  });
+
   it('parses comma-separated lists', () => {
     expect(csv.parse(' a:1, b:2 ,,')).toEqual(['a:1', 'b:2']);
     expect(() => csv.parse(' , ')).toThrow();

@@ -17,6 +17,14 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import { installAuth, type KeyResolver } from './auth.js';
+import {
+  frameServerOptions,
+  installBodyRules,
+  installIpLimit,
+  installKeyLimit,
+  installLoadShedding,
+} from './frame.js';
+import { type HttpLimitsInput, resolveLimits } from './limits.js';
 import { installHttpMetrics } from './metrics.js';
 import { installProblemHandlers } from './problem.js';
 
@@ -39,6 +47,8 @@ export interface HttpAppOptions {
   readiness: Record<string, ReadinessCheck>;
   bodyLimitBytes?: number;
   requestTimeoutMs?: number;
+  /** Size limits, rate limits and load shedding (docs/http.md); the two options above win. */
+  limits?: HttpLimitsInput;
 }
 
 export type TaktApp = FastifyInstance<
@@ -54,10 +64,14 @@ export type TaktApp = FastifyInstance<
  * scope, request ids, metrics, health and OpenAPI at /docs. Services register their routes on it.
  */
 export async function createHttpApp(opts: HttpAppOptions): Promise<TaktApp> {
+  const limits = resolveLimits({
+    ...opts.limits,
+    ...(opts.bodyLimitBytes !== undefined ? { bodyLimitBytes: opts.bodyLimitBytes } : {}),
+    ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+  });
   const app = Fastify({
+    ...frameServerOptions(limits),
     loggerInstance: opts.logger as FastifyBaseLogger,
-    bodyLimit: opts.bodyLimitBytes ?? 16 * 1024 * 1024,
-    requestTimeout: opts.requestTimeoutMs ?? 30_000,
     // The server makes every request id; what a client sends is only a correlation id, kept
     // beside it when it has the one safe shape (docs/identity.md).
     genReqId: () => newRequestId(),
@@ -67,7 +81,6 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<TaktApp> {
     },
     // Requests are logged once, on response, by the hook below (with route and duration).
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -95,6 +108,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<TaktApp> {
       'request',
     );
   });
+  // In this order: cheap refusals first, the key lookup only for what is left.
+  installBodyRules(app, limits);
+  await installLoadShedding(app, limits);
+  await installIpLimit(app, limits);
 
   await app.register(swagger, {
     openapi: {
@@ -107,10 +124,12 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<TaktApp> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   installAuth(app, opts.resolveKey);
+  installKeyLimit(app, limits);
   installHttpMetrics(app, opts.metrics);
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', service: opts.service }));
-  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+  const probe = { schema: { hide: true }, config: { unlimited: true } };
+  app.get('/healthz', probe, async () => ({ status: 'ok', service: opts.service }));
+  app.get('/readyz', probe, async (request, reply) => {
     const results = await Promise.all(
       Object.entries(opts.readiness).map(async ([name, check]) => {
         try {

@@ -55,6 +55,18 @@ export const conflict = (code: string, message: string, extra: Record<string, un
 export const tooLarge = (message: string, errors: FieldError[] = []) =>
   new TaktError('TAKT_TOO_LARGE', 413, message, { errors });
 
+export const unsupportedMediaType = (message: string) =>
+  new TaktError('TAKT_UNSUPPORTED_MEDIA_TYPE', 415, message);
+
+export const uriTooLong = (message: string) => new TaktError('TAKT_URI_TOO_LONG', 414, message);
+
+/** Retriable by definition: the same request succeeds once the window has passed. */
+export const rateLimited = (message: string, retryAfterS: number) =>
+  new TaktError('TAKT_RATE_LIMITED', 429, message, { retriable: true, extra: { retryAfterS } });
+
+export const overloaded = (message: string, retryAfterS: number) =>
+  new TaktError('TAKT_OVERLOADED', 503, message, { retriable: true, extra: { retryAfterS } });
+
 export const unavailable = (message: string) =>
   new TaktError('TAKT_UNAVAILABLE', 503, message, { retriable: true });
 

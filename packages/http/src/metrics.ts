@@ -27,7 +27,7 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
       reply.elapsedTime / 1000,
     );
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: { unlimited: true } }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });

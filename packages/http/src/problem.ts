@@ -21,10 +21,13 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -44,7 +47,20 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'TAKT_VALIDATION',
   FST_ERR_CTP_INVALID_JSON_BODY: 'TAKT_VALIDATION',
   FST_ERR_BAD_URL: 'TAKT_VALIDATION',
+  FST_ERR_MAX_PARAM_LENGTH: 'TAKT_URI_TOO_LONG',
 };
+
+/** Other client errors by status, for errors that carry no known code. */
+export const STATUS_CODES: Record<number, string> = {
+  408: 'TAKT_REQUEST_TIMEOUT',
+  413: 'TAKT_TOO_LARGE',
+  414: 'TAKT_URI_TOO_LONG',
+  415: 'TAKT_UNSUPPORTED_MEDIA_TYPE',
+  431: 'TAKT_HEADERS_TOO_LARGE',
+};
+
+export const titleOf = (status: number): string =>
+  TITLES[status] ?? (status >= 500 ? 'Error' : 'Bad Request');
 
 export function toProblem(error: unknown, request: FastifyRequest): Problem {
   const base = { instance: request.url.split('?')[0], requestId: String(request.id) };
@@ -81,11 +97,10 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
   const fe = error as Partial<FastifyError>;
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
-    const code =
-      (fe.code && FASTIFY_CODES[fe.code]) ?? (status === 413 ? 'TAKT_TOO_LARGE' : 'TAKT_BAD_REQUEST');
+    const code = (fe.code && FASTIFY_CODES[fe.code]) ?? STATUS_CODES[status] ?? 'TAKT_BAD_REQUEST';
     return {
       type: problemType(code),
-      title: TITLES[status] ?? 'Bad Request',
+      title: titleOf(status),
       status,
       detail: fe.message ?? 'bad request',
       code,

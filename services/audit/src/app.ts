@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import {
   createHttpApp,
   fieldError,
+  type HttpLimitsInput,
   type KeyResolver,
   notFound,
   principalOf,
@@ -24,6 +25,8 @@ export interface AuditAppOptions {
   /** The public keys whose checkpoints verify; from the service's configuration, never from the data. */
   trusted: TrustedKeys;
   readiness: Record<string, () => Promise<void>>;
+  /** The HTTP frame's size limits, rate limits and load shedding. */
+  http?: HttpLimitsInput;
 }
 
 const ENTITY_TYPE_VALUES = [
@@ -68,6 +71,7 @@ export async function buildApp(opts: AuditAppOptions): Promise<TaktApp> {
     metrics: opts.metrics,
     resolveKey: opts.resolveKey,
     readiness: opts.readiness,
+    ...(opts.http ? { limits: opts.http } : {}),
   });
 
   app.get(

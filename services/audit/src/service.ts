@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApiKeyStore } from '@takt/api-keys';
-import { createMetricsRegistry, type TaktApp } from '@takt/http';
+import { createMetricsRegistry, limitsFromEnv, type TaktApp } from '@takt/http';
 import { kafkaLog, type Logger } from '@takt/log';
 import { cdcWatcherOptions, createCdcWatcher, registerCdcMetrics } from '@takt/pipeline';
 import { Kafka, logLevel } from 'kafkajs';
@@ -107,6 +107,7 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
     metrics,
     publicKeyPem: signer.publicKeyPem,
     trusted,
+    http: limitsFromEnv(config),
     resolveKey: keys.resolve,
     readiness: {
       audit_db: async () => {

@@ -71,6 +71,8 @@ export async function startPipeline(): Promise<Pipeline> {
     CDC_DEAD_LETTERS_HANDLED_GROUP: `${prefix}-dead-letters-handled`,
     CDC_WATCH_INTERVAL_MS: '1000',
     LOG_LEVEL: 'silent',
+    // A test machine's event loop lags for seconds under load: shedding would only add flakes.
+    PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
   };
   const services: AuditService[] = [];
   let connectorStarted = false;

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { generateKeyringSpec } from '@takt/crypto';
 import { ensureMigratedTemplate } from '@takt/db';
 import { generateApiKey } from '@takt/http';
-import { createTestDatabase, pgUrl, waitFor } from '@takt/testing';
+import { createTestDatabase, fetchRetryingLater, pgUrl, waitFor } from '@takt/testing';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     });
     const headers = { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' };
     const put = (path: string, body: unknown) =>
-      fetch(`${base}${path}`, { method: 'PUT', headers, body: JSON.stringify(body) });
+      fetchRetryingLater(`${base}${path}`, { method: 'PUT', headers, body: JSON.stringify(body) });
     await put('/v1/sites/s', { name: 'S', timeZone: 'UTC' });
     await put('/v1/lines/l', { name: 'L', siteCode: 's' });
     for (let e = 0; e < EQUIPMENT; e++) await put(`/v1/equipment/m${e}`, { name: `M${e}`, lineCode: 'l' });
@@ -103,7 +103,11 @@ async function main(): Promise<void> {
           while (next < bodies.length) {
             const payload = bodies[next++]!;
             const t0 = performance.now();
-            const res = await fetch(`${base}/v1/sensor-batches`, { method: 'POST', headers, body: payload });
+            const res = await fetchRetryingLater(`${base}/v1/sensor-batches`, {
+              method: 'POST',
+              headers,
+              body: payload,
+            });
             if (res.status !== 201) throw new Error(`batch failed: ${res.status} ${await res.text()}`);
             await res.arrayBuffer();
             latencies.push(performance.now() - t0);

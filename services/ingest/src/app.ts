@@ -1,7 +1,15 @@
 import type { Keyring } from '@takt/crypto';
 import type { PrismaClient } from '@takt/db';
 import { DEFAULT_TIME_RANGE_POLICY, type TimeRangePolicy } from '@takt/domain';
-import { Counter, createHttpApp, Histogram, type KeyResolver, type Registry, type TaktApp } from '@takt/http';
+import {
+  Counter,
+  createHttpApp,
+  Histogram,
+  type HttpLimitsInput,
+  type KeyResolver,
+  type Registry,
+  type TaktApp,
+} from '@takt/http';
 import type { Logger } from '@takt/log';
 import type { Clock, IngestDeps } from './context.js';
 import { installPartitionMetrics } from './partitions.js';
@@ -22,6 +30,8 @@ export interface IngestAppOptions {
   requestTimeoutMs?: number;
   limits?: { sensorRecords: number; factRecords: number };
   timeRange?: TimeRangePolicy;
+  /** The HTTP frame's size limits, rate limits and load shedding. */
+  http?: HttpLimitsInput;
 }
 
 export async function buildApp(opts: IngestAppOptions): Promise<TaktApp> {
@@ -65,6 +75,7 @@ export async function buildApp(opts: IngestAppOptions): Promise<TaktApp> {
     },
     ...(opts.bodyLimitBytes !== undefined ? { bodyLimitBytes: opts.bodyLimitBytes } : {}),
     ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+    ...(opts.http ? { limits: opts.http } : {}),
   });
   installPartitionMetrics(opts.metrics, opts.prisma, deps.clock, opts.logger);
   registerMasterDataRoutes(app, deps);

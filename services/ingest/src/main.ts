@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ApiKeyStore } from '@takt/api-keys';
 import { keyringFromEnv } from '@takt/crypto';
 import { createPrisma } from '@takt/db';
-import { createMetricsRegistry, Gauge } from '@takt/http';
+import { createMetricsRegistry, Gauge, limitsFromEnv } from '@takt/http';
 import { createLogger, runMain, stopOnSignals } from '@takt/log';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       retentionDays: config.TIME_RANGE_RETENTION_DAYS,
       horizonDays: config.TIME_RANGE_HORIZON_DAYS,
     },
+    http: limitsFromEnv(config),
   });
   await app.listen({ host: config.HOST, port: config.PORT });
 

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { ApiKeyStore } from '@takt/api-keys';
 import { generateKeyringSpec, type Keyring, parseKeyring } from '@takt/crypto';
 import { createPrisma, ensureMigratedTemplate, type PrismaClient } from '@takt/db';
-import { createMetricsRegistry, generateApiKey, type Scope, type TaktApp } from '@takt/http';
+import {
+  createMetricsRegistry,
+  generateApiKey,
+  type HttpLimitsInput,
+  type Scope,
+  type TaktApp,
+} from '@takt/http';
 import { createLogger } from '@takt/log';
 import { createTestDatabase, pgUrl, type TestDatabase, withAdmin } from '@takt/testing';
 import { buildApp } from '../src/app.js';
@@ -28,7 +34,11 @@ export interface IngestHarness {
 
 /** A database of its own, cloned from the migrated template, and the ingest app on top of it. */
 export async function startIngest(
-  opts: { clock?: () => number; limits?: { sensorRecords: number; factRecords: number } } = {},
+  opts: {
+    clock?: () => number;
+    limits?: { sensorRecords: number; factRecords: number };
+    http?: HttpLimitsInput;
+  } = {},
 ): Promise<IngestHarness> {
   const template = await ensureMigratedTemplate({ adminUrl: pgUrl('postgres') });
   const db = await createTestDatabase({ prefix: 'takt_ingest', template: template.name });
@@ -45,6 +55,7 @@ export async function startIngest(
     metrics: createMetricsRegistry('ingest'),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.http ? { http: opts.http } : {}),
   });
   await app.ready();
   const sql = <T>(text: string, values: unknown[] = []) =>

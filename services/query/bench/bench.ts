@@ -160,6 +160,11 @@ async function startService(env: Record<string, string>): Promise<ChildProcess> 
       KAFKA_BROKERS: s.kafkaBrokers.join(','),
       KAFKA_APPLIED_TOPIC: APPLIED_TOPIC,
       API_KEYS_DATABASE_URL: keysDatabaseUrl,
+      // autocannon cannot honour Retry-After, and the bench measures capacity, not the limiter
+      // or load shedding.
+      RATE_LIMIT_PER_IP: '0',
+      RATE_LIMIT_PER_KEY: '0',
+      PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
       ...env,
     },
   });

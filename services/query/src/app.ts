@@ -4,6 +4,7 @@ import {
   Counter,
   createHttpApp,
   Gauge,
+  type HttpLimitsInput,
   type KeyResolver,
   type ReadinessCheck,
   type Registry,
@@ -42,6 +43,8 @@ export interface QueryAppOptions {
   requestTimeoutMs?: number;
   plantCacheTtlMs?: number;
   resultCacheTtlMs?: number;
+  /** The HTTP frame's size limits, rate limits and load shedding. */
+  http?: HttpLimitsInput;
 }
 
 export async function buildApp(opts: QueryAppOptions): Promise<TaktApp> {
@@ -64,6 +67,7 @@ export async function buildApp(opts: QueryAppOptions): Promise<TaktApp> {
     // The service takes no bodies: GET only.
     bodyLimitBytes: 64 * 1024,
     ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+    ...(opts.http ? { limits: opts.http } : {}),
   });
   if (opts.fragments) registerFragmentMetrics(opts.metrics, opts.fragments);
   if (opts.cdc) registerCdcMetrics(opts.metrics, opts.cdc);

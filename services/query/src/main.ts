@@ -1,6 +1,6 @@
 import { ApiKeyStore } from '@takt/api-keys';
 import { createClickHouse } from '@takt/clickhouse';
-import { createMetricsRegistry } from '@takt/http';
+import { createMetricsRegistry, limitsFromEnv } from '@takt/http';
 import { createLogger, kafkaLog, runMain, stopOnSignals } from '@takt/log';
 import { cdcWatcherOptions, createCdcWatcher } from '@takt/pipeline';
 import { Kafka, logLevel } from 'kafkajs';
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
       retentionDays: config.TIME_RANGE_RETENTION_DAYS,
       horizonDays: config.TIME_RANGE_HORIZON_DAYS,
     },
+    http: limitsFromEnv(config),
     ...(fragments === undefined ? {} : { fragments }),
   });
   await app.listen({ host: config.HOST, port: config.PORT });

@@ -15,7 +15,7 @@ import {
 } from '@takt/domain';
 import { createMetricsRegistry, type TaktApp } from '@takt/http';
 import { createLogger } from '@takt/log';
-import { stack, waitFor } from '@takt/testing';
+import { fetchRetryingLater, stack, waitFor } from '@takt/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestHarness, TestTenant } from '../../ingest/test/harness.js';
 import { expectedBuckets } from '../../projector/test/expected.js';
@@ -83,7 +83,7 @@ const codes = {
 };
 
 async function call(url: string, key: string, method: 'PUT' | 'POST', path: string, body: object) {
-  const res = await fetch(`${url}${path}`, {
+  const res = await fetchRetryingLater(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { isRetryLater, retryAfterMs } from '@takt/http';
 import type { Batch } from './batches.js';
 import type { FactKind } from './model.js';
 import type { Plant } from './plant.js';
@@ -60,13 +61,6 @@ export class IngestUnavailable extends Error {
 /** Full jitter (AWS architecture blog): spreads retries of many batches instead of synchronising them. */
 export const backoffMs = (policy: RetryPolicy, attempt: number, random: () => number = Math.random): number =>
   Math.round(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)));
-
-const retryAfterMs = (res: Response): number | undefined => {
-  const h = res.headers.get('retry-after');
-  if (!h) return undefined;
-  const s = Number(h);
-  return Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
-};
 
 export interface BatchAnswer {
   status: 200 | 201;
@@ -156,7 +150,8 @@ export class IngestClient {
         if (ok.includes(res.status)) return { status: res.status, body: parsed };
         if (res.status < 500 && res.status !== 429) throw new IngestRejected(what, res.status, parsed);
         reason = `HTTP ${res.status}`;
-        wait = retryAfterMs(res);
+        // Rate limits (429) and load shedding (503) say when to come back: docs/http.md.
+        if (isRetryLater(res.status)) wait = retryAfterMs(res.headers.get('retry-after'));
       } catch (err) {
         if (err instanceof IngestRejected) throw err;
         // fetch rejects only for network failures and our timeout: the request may or may not have

@@ -52,6 +52,29 @@ describe('IngestClient', () => {
     expect(retries).toEqual(['TypeError: fetch failed', 'HTTP 503', 'HTTP 429']);
   });
 
+  it('waits at least as long as Retry-After says on 429 and 503, in seconds or as a date', async () => {
+    const answers = [
+      () => json(429, { type: 'y' }, { 'retry-after': '1' }),
+      () => json(503, { type: 'x' }, { 'retry-after': new Date(Date.now() + 2_000).toUTCString() }),
+      () => json(201, { batchId: 'b', accepted: 1 }),
+    ];
+    const delays: number[] = [];
+    const client = new IngestClient({
+      baseUrl: 'http://x',
+      ingestKey: 'k',
+      retry: fast,
+      fetch: async () => answers.shift()!(),
+      onRetry: (r) => delays.push(r.delayMs),
+    });
+    const started = Date.now();
+    expect(await client.postBatch(batch())).toEqual({ status: 201, accepted: 1 });
+    expect(delays[0]).toBe(1000);
+    // HTTP dates have whole seconds: 2 s ahead is between 1 and 2 s away.
+    expect(delays[1]).toBeGreaterThan(fast.maxDelayMs);
+    expect(delays[1]).toBeLessThanOrEqual(2_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000 + delays[1]! - 10);
+  });
+
   it('never retries a 4xx: it is a bug, reported with the problem', async () => {
     let calls = 0;
     const problem = { type: 'https://takt.dev/problems/validation', errors: [{ pointer: '/records/0/ts' }] };
