@@ -1,6 +1,18 @@
 export { createTestClickHouseDatabase, type TestClickHouseDatabase, testClickHouse } from './clickhouse.js';
-export { deleteConnector, registerConnector, removeConnectorAndSlot } from './connect.js';
+export { deleteConnector, registerConnector, removeConnectorAndSlot, setConnectorPaused } from './connect.js';
 export { createTopics, deleteTopics, testKafka, topicPrefix } from './kafka.js';
+export {
+  type AlertmanagerAlert,
+  activeAlerts,
+  connectMetricsTarget,
+  freePort,
+  type MonitoringProcess,
+  type PrometheusAlert,
+  prometheusAlerts,
+  queryValue,
+  startAlertmanager,
+  startPrometheus,
+} from './monitoring.js';
 export { uniqueName } from './names.js';
 export { createTestDatabase, type TestDatabase, withAdmin } from './postgres.js';
 export { pgUrl, type StackSettings, stack } from './stack.js';
