@@ -43,6 +43,11 @@ jmx_agent_opts() {
     log_warn "JMX exporter agent missing ($jar): $1 starts without /metrics (monitoring_install)"
     return 0
   fi
+  # A taken port would make the JVM exit in the agent's premain.
+  if ! port_free "$2"; then
+    log_warn "port $2 is taken: $1 starts without /metrics (KAFKA_METRICS_PORT / CONNECT_METRICS_PORT to move)"
+    return 0
+  fi
   printf -- '-javaagent:%s=127.0.0.1:%s:%s' "$jar" "$2" "$TAKT_REPO_DIR/infra/prometheus/jmx/$1.yml"
 }
 
