@@ -86,6 +86,12 @@ _monitoring_start() {
   log_ok "$name on http://127.0.0.1:$port"
 }
 
+_monitoring_reload() {
+  is_running "$1" || return 0
+  curl -fsS -m 10 -X POST "http://127.0.0.1:$2/-/reload" >/dev/null ||
+    log_warn "$1 refused its new config (see $(log_file "$1")); it keeps the previous one"
+}
+
 # ClickHouse 18.16 has no Prometheus endpoint: its system tables are written as a textfile for the
 # node exporter every CLICKHOUSE_METRICS_INTERVAL seconds (docs/observability.md).
 _clickhouse_metrics_start() {
@@ -119,13 +125,12 @@ monitoring_up() {
     _monitoring_start postgres-exporter "$PG_EXPORTER_PORT" /metrics /usr/bin/prometheus-postgres-exporter \
     --web.listen-address="127.0.0.1:$PG_EXPORTER_PORT" \
     --extend.query-path="$TAKT_REPO_DIR/infra/prometheus/postgres-queries.yml" || return 1
+  # Running ones pick up a changed config or rule file without losing their state.
+  _monitoring_reload alertmanager "$ALERTMANAGER_PORT"
+  _monitoring_reload prometheus "$PROMETHEUS_PORT"
   _monitoring_start alertmanager "$ALERTMANAGER_PORT" /-/ready /usr/bin/prometheus-alertmanager \
     --config.file="$adir/alertmanager.yml" --storage.path="$adir/data" \
     --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT" --cluster.listen-address= || return 1
-  if is_running prometheus; then
-    # Picks up a changed config or rule file without losing the series.
-    curl -fsS -m 10 -X POST "http://127.0.0.1:$PROMETHEUS_PORT/-/reload" >/dev/null || true
-  fi
   _monitoring_start prometheus "$PROMETHEUS_PORT" /-/ready /usr/bin/prometheus \
     --config.file="$pdir/prometheus.yml" --storage.tsdb.path="$pdir/data" \
     --storage.tsdb.retention.time=15d --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --web.enable-lifecycle
