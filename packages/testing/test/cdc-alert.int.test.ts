@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,9 +24,18 @@ import {
 } from '../src/index.js';
 
 const rules = fileURLToPath(new URL('../../../infra/prometheus/rules/*.yml', import.meta.url));
-// The rule's `for:` in infra/prometheus/rules/cdc.yml.
-const FOR_MS = 60_000;
 const ALERT = 'TaktCdcConnectorNotRunning';
+const FOR_MS = forOf(ALERT, new URL('../../../infra/prometheus/rules/cdc.yml', import.meta.url));
+
+/** The `for:` of an alert in a rule file, in milliseconds. */
+function forOf(alert: string, file: URL): number {
+  const block = readFileSync(file, 'utf8')
+    .split(/^\s*- alert: /m)
+    .find((b) => b.startsWith(`${alert}\n`));
+  const m = /^\s*for: (\d+)([smh])$/m.exec(block ?? '');
+  if (!m) throw new Error(`no for: for ${alert} in ${file.pathname}`);
+  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+}
 
 // The real chain from Kafka Connect to Alertmanager: the worker's JMX exporter, a private
 // Prometheus evaluating the repository's rules every second, a private Alertmanager. A private
