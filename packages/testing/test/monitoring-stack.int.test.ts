@@ -49,15 +49,19 @@ describe('monitoring in the local stack', () => {
     }
   });
 
-  it('scrapes PostgreSQL, the disk and ClickHouse, and loads the rules', async () => {
+  it('scrapes PostgreSQL, Kafka, Connect, the disk and ClickHouse, and loads the rules', async () => {
     const prom = `http://127.0.0.1:${env.PROMETHEUS_PORT}`;
-    for (const job of ['prometheus', 'alertmanager', 'postgres', 'node']) {
+    // kafka and connect: the stack's JVMs carry the JMX exporter agent (kafka.sh, connect.sh).
+    for (const job of ['prometheus', 'alertmanager', 'postgres', 'node', 'kafka', 'connect']) {
       await waitFor(async () => (await queryValue(prom, `up{job="${job}"}`)) === 1, {
         timeoutMs: 60_000,
         intervalMs: 500,
         what: `target ${job} up`,
       });
     }
+    expect(
+      await queryValue(prom, 'kafka_connect_task_status{connector="takt-postgres",status="running"}'),
+    ).toBe(1);
     expect(await queryValue(prom, 'takt_pg_partitions_count{parent="fact_sensor_reading"}')).toBeGreaterThan(
       1,
     );
