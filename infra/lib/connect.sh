@@ -73,8 +73,8 @@ connect_start() {
   _connect_render "$dir" || return 1
   _kafka_rotate_log connect
   log_info "starting Kafka Connect $(kafka_version) with Debezium $(debezium_version) on $(connect_url)"
-  # shellcheck disable=SC2086 # CONNECT_HEAP_OPTS is a list of JVM flags
-  start_bg connect "$(kafka_java)" $CONNECT_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+  # shellcheck disable=SC2086 # CONNECT_HEAP_OPTS and the agent are lists of JVM flags
+  start_bg connect "$(kafka_java)" $CONNECT_HEAP_OPTS $(_kafka_agent connect "${CONNECT_METRICS_PORT:-9405}") -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$TAKT_REPO_DIR/infra/connect/log4j2.yaml" \
     -cp "$(kafka_libs)/*" "$KAFKA_MAIN_CONNECT" "$dir/connect-distributed.properties"

@@ -140,6 +140,11 @@ _kafka_running() {
   is_running "$1" && _kafka_is_ours "$(cat "$pf")" "$2"
 }
 
+# _kafka_agent <kafka|connect> <port>: the JMX exporter flag when prometheus.sh is loaded.
+_kafka_agent() {
+  if declare -F jmx_agent_opts >/dev/null; then jmx_agent_opts "$1" "$2"; fi
+}
+
 _kafka_rotate_log() {
   local lf
   lf="$(log_file "$1")"
@@ -194,8 +199,8 @@ kafka_start() {
   _kafka_format "$dir" || return 1
   _kafka_rotate_log kafka
   log_info "starting Kafka $(kafka_version) (KRaft) on $(kafka_bootstrap)"
-  # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is a list of JVM flags
-  start_bg kafka "$(kafka_java)" $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+  # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS and the agent are lists of JVM flags
+  start_bg kafka "$(kafka_java)" $KAFKA_HEAP_OPTS $(_kafka_agent kafka "${KAFKA_METRICS_PORT:-9404}") -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$TAKT_REPO_DIR/infra/kafka/log4j2.yaml" -Dkafka.logs.dir="$dir" \
     -cp "$(kafka_libs)/*" "$KAFKA_MAIN_BROKER" "$dir/server.properties"

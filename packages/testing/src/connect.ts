@@ -35,6 +35,12 @@ export async function registerConnector(name: string, config: Record<string, str
   );
 }
 
+/** Pauses (or resumes) a connector: its tasks stop, so nothing more is read from the slot. */
+export async function setConnectorPaused(name: string, paused: boolean): Promise<void> {
+  const res = await rest('PUT', `/connectors/${encodeURIComponent(name)}/${paused ? 'pause' : 'resume'}`);
+  if (res.status >= 300) throw new Error(`${paused ? 'pause' : 'resume'} connector ${name}: ${res.status}`);
+}
+
 export async function deleteConnector(name: string): Promise<void> {
   const res = await rest('DELETE', `/connectors/${encodeURIComponent(name)}`);
   if (res.status >= 300 && res.status !== 404) throw new Error(`delete connector ${name}: ${res.status}`);

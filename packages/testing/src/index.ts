@@ -1,5 +1,5 @@
 export { createTestClickHouseDatabase, type TestClickHouseDatabase, testClickHouse } from './clickhouse.js';
-export { deleteConnector, registerConnector, removeConnectorAndSlot } from './connect.js';
+export { deleteConnector, registerConnector, removeConnectorAndSlot, setConnectorPaused } from './connect.js';
 export {
   type FuzzRequest,
   mutations,
@@ -23,6 +23,18 @@ export {
 } from './fuzz-run.js';
 export { fetchRetryingLater, type RetryLaterOptions } from './http.js';
 export { createTopics, deleteTopics, testKafka, topicPrefix } from './kafka.js';
+export {
+  type AlertmanagerAlert,
+  activeAlerts,
+  connectMetricsTarget,
+  freePort,
+  type MonitoringProcess,
+  type PrometheusAlert,
+  prometheusAlerts,
+  queryValue,
+  startAlertmanager,
+  startPrometheus,
+} from './monitoring.js';
 export { uniqueName } from './names.js';
 export { createTestDatabase, type TestDatabase, withAdmin } from './postgres.js';
 export { pgUrl, type StackSettings, stack } from './stack.js';
