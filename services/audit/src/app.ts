@@ -80,7 +80,12 @@ export async function buildApp(opts: AuditAppOptions): Promise<TaktApp> {
       config: { scope: 'audit' },
       schema: {
         summary: "Replay one entity's stream from a version",
-        params: z.object({ entityType: z.enum(ENTITY_TYPE_VALUES), entityId: z.string().min(1).max(64) }),
+        params: z.object({
+          entityType: z.enum(ENTITY_TYPE_VALUES),
+          // A code of master data or a row id (UUID): both have this shape, and nothing else (a NUL,
+          // a lone surrogate) may reach PostgreSQL as a 500.
+          entityId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must match [A-Za-z0-9._-]{1,64}'),
+        }),
         querystring: z.object({ fromVersion: from, limit }),
       },
     },

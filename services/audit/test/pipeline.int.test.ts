@@ -205,6 +205,12 @@ describe('audit log over the real pipeline', () => {
     expect(res.statusCode).toBe(403);
     expect((await app.inject({ method: 'GET', url: '/v1/audit/events' })).statusCode).toBe(401);
     expect((await get('/v1/audit/streams/gizmo/x')).status).toBe(400);
+    // A NUL or a lone surrogate in the id once reached PostgreSQL and came back as a 500.
+    for (const id of ['%00', 'a%ED%BF%BF', 'x'.repeat(65)]) {
+      const bad = await get(`/v1/audit/streams/equipment/${id}`);
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ code: 'TAKT_VALIDATION' });
+    }
     expect((await get('/v1/audit/events?limit=10001')).status).toBe(400);
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/takt_audit_events_appended_total\S* \d+/);
