@@ -216,3 +216,31 @@ export class ApiKeyStore {
     });
   }
 }
+
+/** The settings of `apiKeysEnv` (packages/config) that a service passes on to its key store. */
+export interface ApiKeySettings {
+  API_KEYS_CACHE_TTL_MS: number;
+  API_KEYS_POOL_MAX: number;
+  API_KEYS_TIMEOUT_MS: number;
+}
+
+/** A started key store for one service, as every service configures it. */
+export async function startApiKeyStore(opts: {
+  service: string;
+  connectionString: string;
+  settings: ApiKeySettings;
+  logger: Logger;
+  metrics: Registry;
+}): Promise<ApiKeyStore> {
+  const keys = new ApiKeyStore({
+    connectionString: opts.connectionString,
+    logger: opts.logger,
+    cacheTtlMs: opts.settings.API_KEYS_CACHE_TTL_MS,
+    poolMax: opts.settings.API_KEYS_POOL_MAX,
+    timeoutMs: opts.settings.API_KEYS_TIMEOUT_MS,
+    applicationName: `takt-${opts.service}-keys`,
+    metrics: opts.metrics,
+  });
+  await keys.start();
+  return keys;
+}

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ApiKeyStore } from '@takt/api-keys';
+import { startApiKeyStore } from '@takt/api-keys';
 import { createMetricsRegistry, limitsFromEnv, type TaktApp } from '@takt/http';
 import { kafkaLog, type Logger } from '@takt/log';
 import { cdcWatcherOptions, createCdcWatcher, registerCdcMetrics } from '@takt/pipeline';
@@ -91,16 +91,13 @@ export async function startAuditService(config: AuditConfig, logger: Logger): Pr
   const watcher = watchOptions && createCdcWatcher(watchOptions);
   if (watcher) registerCdcMetrics(metrics, watcher);
   else logger.warn('CDC_WATCH is off: a stalled connector or Kafka outage will not show in /readyz');
-  const keys = new ApiKeyStore({
+  const keys = await startApiKeyStore({
+    service: 'audit',
     connectionString: config.API_KEYS_DATABASE_URL,
+    settings: config,
     logger,
-    cacheTtlMs: config.API_KEYS_CACHE_TTL_MS,
-    poolMax: config.API_KEYS_POOL_MAX,
-    timeoutMs: config.API_KEYS_TIMEOUT_MS,
-    applicationName: 'takt-audit-keys',
     metrics,
   });
-  await keys.start();
   const app = await buildApp({
     store,
     logger,

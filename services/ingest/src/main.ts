@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ApiKeyStore } from '@takt/api-keys';
+import { startApiKeyStore } from '@takt/api-keys';
 import { keyringFromEnv } from '@takt/crypto';
 import { createPrisma } from '@takt/db';
 import { createMetricsRegistry, Gauge, limitsFromEnv } from '@takt/http';
@@ -32,16 +32,13 @@ async function main(): Promise<void> {
       });
     },
   });
-  const keys = new ApiKeyStore({
+  const keys = await startApiKeyStore({
+    service: 'ingest',
     connectionString: config.DATABASE_URL,
+    settings: config,
     logger,
-    cacheTtlMs: config.API_KEYS_CACHE_TTL_MS,
-    poolMax: config.API_KEYS_POOL_MAX,
-    timeoutMs: config.API_KEYS_TIMEOUT_MS,
-    applicationName: 'takt-ingest-keys',
     metrics,
   });
-  await keys.start();
   const app = await buildApp({
     prisma,
     resolveKey: keys.resolve,

@@ -1,4 +1,4 @@
-import { ApiKeyStore } from '@takt/api-keys';
+import { startApiKeyStore } from '@takt/api-keys';
 import { createClickHouse } from '@takt/clickhouse';
 import { createMetricsRegistry, limitsFromEnv } from '@takt/http';
 import { createLogger, kafkaLog, runMain, stopOnSignals } from '@takt/log';
@@ -64,16 +64,13 @@ async function main(): Promise<void> {
   if (cdc) await cdc.start();
   else logger.warn('CDC_WATCH is off: /v1/freshness cannot see a stalled connector');
   const metrics = createMetricsRegistry('query');
-  const keys = new ApiKeyStore({
+  const keys = await startApiKeyStore({
+    service: 'query',
     connectionString: config.API_KEYS_DATABASE_URL,
+    settings: config,
     logger,
-    cacheTtlMs: config.API_KEYS_CACHE_TTL_MS,
-    poolMax: config.API_KEYS_POOL_MAX,
-    timeoutMs: config.API_KEYS_TIMEOUT_MS,
-    applicationName: 'takt-query-keys',
     metrics,
   });
-  await keys.start();
   const app = await buildApp({
     clickhouse,
     logger,
