@@ -116,7 +116,7 @@ export const httpEnv = z.object({
     .int()
     .min(1024)
     .default(16 * 1024),
-  MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(1_000).default(32),
+  MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(1_000).default(64),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
   RATE_LIMIT_PER_IP: z.coerce.number().int().nonnegative().default(60_000),
   RATE_LIMIT_PER_KEY: z.coerce.number().int().nonnegative().default(30_000),

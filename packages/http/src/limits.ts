@@ -42,7 +42,7 @@ export const DEFAULT_LIMITS: HttpLimits = {
   requestTimeoutMs: 30_000,
   maxUrlBytes: 8 * 1024,
   maxHeaderBytes: 16 * 1024,
-  maxJsonDepth: 32,
+  maxJsonDepth: 64,
   rateLimit: { windowMs: 60_000, perIp: 0, perKey: 0 },
   pressure: {
     sampleIntervalMs: 1_000,

@@ -110,9 +110,15 @@ describe('findings of the hostile-input probe: 400 with a pointer, nothing writt
   });
 
   it('refuses attributes nested 10,000 deep without overflowing the stack', async () => {
-    const deep = `{"name":"D","lineCode":"L1","attributes":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    const nested = (n: number) =>
+      `{"name":"D","lineCode":"L1","attributes":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`;
+    // Far too deep: the HTTP frame refuses it before parsing (docs/http.md), inside attributes.
+    const res = await send('PUT', '/v1/equipment/deep-1', nested(10_000));
+    expect(res.status).toBe(400);
+    expect((res.body.errors as { pointer: string }[])[0]?.pointer).toMatch(/^\/attributes(\/a)+$/);
+    // One level past the attributes bound, well within the frame's: the attributes rule names it.
     const pointer = `/attributes${'/a'.repeat(ATTRIBUTES_LIMITS.maxDepth)}`;
-    await expect400('PUT', '/v1/equipment/deep-1', deep, pointer);
+    await expect400('PUT', '/v1/equipment/deep-1', nested(ATTRIBUTES_LIMITS.maxDepth + 1), pointer);
     expect(await h.sql("SELECT 1 FROM dim_equipment WHERE code = 'deep-1'")).toEqual([]);
   });
 
