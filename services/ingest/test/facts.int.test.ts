@@ -116,7 +116,9 @@ describe('sensor batches', () => {
 
 describe('production counts', () => {
   it('stores the operator encrypted and returns it only to admin and audit keys', async () => {
-    const id = randomUUID();
+    // In upper case, as some PLCs send them: PostgreSQL stores the UUID in lower case, and the
+    // ciphertext must name the row as stored or it never opens again (a 500 once).
+    const id = randomUUID().toUpperCase();
     const res = await post('/v1/production-counts', {
       batchId: randomUUID(),
       records: [

@@ -1,9 +1,13 @@
 import { decryptField, encryptField, piiContext } from '@takt/crypto';
 import type { BatchContext } from '../context.js';
 
-/** Personal data is bound to its tenant, table, column and row: a ciphertext moved elsewhere fails. */
-const context = (ctx: BatchContext, table: string, column: string, rowId: string) =>
-  piiContext({ tenantId: ctx.tenantId, table, column, rowId });
+/**
+ * Personal data is bound to its tenant, table, column and row: a ciphertext moved elsewhere fails.
+ * The row id as PostgreSQL stores it (a UUID in lower case), whatever case the client sent, so
+ * sealing and opening name the same row.
+ */
+const context = (ctx: Pick<BatchContext, 'tenantId'>, table: string, column: string, rowId: string) =>
+  piiContext({ tenantId: ctx.tenantId, table, column, rowId: rowId.toLowerCase() });
 
 export function sealPii(
   ctx: BatchContext,
@@ -22,7 +26,5 @@ export function openPii(
   rowId: string,
   stored: string | null,
 ): string | null {
-  return stored === null
-    ? null
-    : decryptField(ctx.keyring, stored, piiContext({ tenantId: ctx.tenantId, table, column, rowId }));
+  return stored === null ? null : decryptField(ctx.keyring, stored, context(ctx, table, column, rowId));
 }
