@@ -16,6 +16,36 @@ async function rest(
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
 
+/**
+ * The Debezium PostgreSQL source settings every test connector shares: the local server as its
+ * superuser (trust auth), a publication the test made, its own slot, no snapshot. Callers add
+ * converters and value handling.
+ */
+export function debeziumSource(opts: {
+  database: string;
+  topicPrefix: string;
+  publication: string;
+  slot: string;
+  tables: readonly string[];
+}): Record<string, string> {
+  const s = stack();
+  return {
+    'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+    'plugin.name': 'pgoutput',
+    'database.hostname': s.pgHost,
+    'database.port': String(s.pgPort),
+    'database.user': s.pgSuperuser,
+    'database.password': 'unused-with-trust-auth',
+    'database.dbname': opts.database,
+    'topic.prefix': opts.topicPrefix,
+    'publication.name': opts.publication,
+    'publication.autocreate.mode': 'disabled',
+    'slot.name': opts.slot,
+    'table.include.list': opts.tables.map((t) => `public.${t}`).join(','),
+    'snapshot.mode': 'no_data',
+  };
+}
+
 /** Registers (or updates) a connector and waits until it and its task run. */
 export async function registerConnector(name: string, config: Record<string, string>): Promise<void> {
   const put = await rest('PUT', `/connectors/${encodeURIComponent(name)}/config`, config);

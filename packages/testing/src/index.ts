@@ -1,5 +1,11 @@
 export { createTestClickHouseDatabase, type TestClickHouseDatabase, testClickHouse } from './clickhouse.js';
-export { deleteConnector, registerConnector, removeConnectorAndSlot, setConnectorPaused } from './connect.js';
+export {
+  debeziumSource,
+  deleteConnector,
+  registerConnector,
+  removeConnectorAndSlot,
+  setConnectorPaused,
+} from './connect.js';
 export {
   type FuzzRequest,
   mutations,

@@ -6,6 +6,7 @@ import {
   connectMetricsTarget,
   createTestDatabase,
   createTopics,
+  debeziumSource,
   deleteTopics,
   type MonitoringProcess,
   prometheusAlerts,
@@ -13,7 +14,6 @@ import {
   registerConnector,
   removeConnectorAndSlot,
   setConnectorPaused,
-  stack,
   startAlertmanager,
   startPrometheus,
   type TestDatabase,
@@ -59,19 +59,13 @@ describe('CDC alert, end to end', () => {
     });
     await createTopics(kafka, topics);
     await registerConnector(connector, {
-      'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-      'plugin.name': 'pgoutput',
-      'database.hostname': stack().pgHost,
-      'database.port': String(stack().pgPort),
-      'database.user': stack().pgSuperuser,
-      'database.password': 'unused-with-trust-auth',
-      'database.dbname': db.name,
-      'topic.prefix': prefix,
-      'publication.name': `${slot}_pub`,
-      'publication.autocreate.mode': 'disabled',
-      'slot.name': slot,
-      'table.include.list': 'public.alert_probe',
-      'snapshot.mode': 'no_data',
+      ...debeziumSource({
+        database: db.name,
+        topicPrefix: prefix,
+        publication: `${slot}_pub`,
+        slot,
+        tables: ['alert_probe'],
+      }),
     });
     alertmanager = await startAlertmanager();
     prometheus = await startPrometheus({

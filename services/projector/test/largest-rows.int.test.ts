@@ -13,6 +13,7 @@ import {
 import { createLogger } from '@takt/log';
 import {
   createTestDatabase,
+  debeziumSource,
   deleteTopics,
   registerConnector,
   removeConnectorAndSlot,
@@ -69,21 +70,14 @@ async function startAudit(): Promise<AuditService> {
 
 /** The same capture as the pipeline's connector, with schemas embedded in keys and values. */
 async function startSizedConnector(): Promise<void> {
-  const s = stack();
   await registerConnector(sized(), {
-    'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-    'plugin.name': 'pgoutput',
-    'database.hostname': s.pgHost,
-    'database.port': String(s.pgPort),
-    'database.user': s.pgSuperuser,
-    'database.password': 'unused-with-trust-auth',
-    'database.dbname': p.ingest.db.name,
-    'topic.prefix': sized(),
-    'publication.name': 'takt_publication',
-    'publication.autocreate.mode': 'disabled',
-    'slot.name': sized(),
-    'table.include.list': TABLES.map((x) => `public.${x}`).join(','),
-    'snapshot.mode': 'no_data',
+    ...debeziumSource({
+      database: p.ingest.db.name,
+      topicPrefix: sized(),
+      publication: 'takt_publication',
+      slot: sized(),
+      tables: TABLES,
+    }),
     'decimal.handling.mode': 'string',
     'time.precision.mode': 'adaptive_time_microseconds',
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
